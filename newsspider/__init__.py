@@ -1,0 +1,3 @@
+"""newsspider: news sites crawled into clean, validated JSON Lines."""
+
+SCHEMA_VERSION = "1.0.0"

@@ -1,0 +1,216 @@
+"""Turn an article's raw ``div.entry`` HTML into clean HTML, text and images.
+
+Used by :class:`newsspider.pipelines.CleaningPipeline`; kept apart from it so that the
+benchmarks and the fuzz tests can call the same code without a crawler.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from newsspider.processors import normalize_space, parse_credit
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote dd details div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6"
+    " header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+_CAPTION_RE = re.compile(r"[图圖]\s*[:：]")
+_SHARE_FOOTER_RE = re.compile(r"[转轉][发發]分享|follow us", re.IGNORECASE)
+_IMAGE_SRC_ATTRS = ("src", "data-src", "data-lazy-src", "data-original")
+
+
+@dataclass
+class CleanedArticle:
+    html: str
+    text: str
+    images: list[dict[str, str | None]]
+    stripped: Counter = field(default_factory=Counter)
+
+
+@lru_cache(maxsize=256)
+def _compiled(selector: str) -> CSSSelector:
+    return CSSSelector(selector, translator="html")
+
+
+def clean_article_html(
+    html: str, strip_selectors: dict[str, list[str]], base_url: str
+) -> CleanedArticle:
+    """Strip every ``strip_selectors`` match, comments and credit lines; return what is left."""
+    stripped: Counter = Counter()
+    try:
+        wrapper = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return CleanedArticle(html="", text="", images=[], stripped=stripped)
+
+    for comment in wrapper.xpath("//comment()"):
+        _drop(comment)
+        stripped["comment"] += 1
+    for kind, selectors in strip_selectors.items():
+        for selector in selectors:
+            for element in _compiled(selector)(wrapper):
+                if _attached(element, wrapper):
+                    _drop(element)
+                    stripped[kind] += 1
+    _strip_credit_blocks(wrapper, stripped)
+    _drop_empty_blocks(wrapper)
+    _tidy_whitespace(wrapper)
+
+    content = wrapper[0] if len(wrapper) == 1 and not (wrapper.text or "").strip() else wrapper
+    body_html = lxml.html.tostring(content, encoding="unicode", method="html").strip()
+    return CleanedArticle(
+        html=body_html,
+        text="\n".join(text_lines(content)),
+        images=extract_images(content, base_url),
+        stripped=stripped,
+    )
+
+
+def _attached(element: etree._Element, root: etree._Element) -> bool:
+    """False for an element whose ancestor was already dropped."""
+    return element.getroottree().getroot() is root.getroottree().getroot() and element is not root
+
+
+def _drop(node: etree._Element) -> None:
+    """Remove a node (element or comment) but keep the text that follows it."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    tail = node.tail
+    previous = node.getprevious()
+    parent.remove(node)
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+
+
+def _strip_credit_blocks(root: etree._Element, stripped: Counter) -> None:
+    """Credit lines (author, source, editor, disclaimers, the share footer) are metadata, not text."""
+    for block in root.xpath(".//p | .//div[not(.//p)]"):
+        if not _attached(block, root):
+            continue
+        text = block.text_content()
+        if parse_credit(text) is None:
+            continue
+        if _SHARE_FOOTER_RE.search(text):
+            # The footer is followed by an icon image: drop trailing blocks that carry no text.
+            following = block.getnext()
+            while following is not None and not normalize_space(following.text_content()):
+                after = following.getnext()
+                _drop(following)
+                stripped["share"] += 1
+                following = after
+            stripped["share"] += 1
+        else:
+            stripped["credit"] += 1
+        _drop(block)
+
+
+def _drop_empty_blocks(root: etree._Element) -> None:
+    """Wrappers emptied by the stripping (and empty paragraphs) are noise in the HTML."""
+    for block in reversed(root.xpath(".//*[self::p or self::div or self::span]")):
+        if not normalize_space(block.text_content()) and not block.xpath(".//img"):
+            _drop(block)
+
+
+def _tidy_whitespace(root: etree._Element) -> None:
+    """Whitespace between blocks becomes one newline, so diffs of the HTML stay readable."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in BLOCK_TAGS or element is root:
+            if element.text is not None and not element.text.strip() and len(element):
+                element.text = "\n"
+        if element.tail is not None and not element.tail.strip() and element.tag in BLOCK_TAGS:
+            element.tail = "\n"
+
+
+def text_lines(root: etree._Element) -> list[str]:
+    """One line per block (paragraph, list item, heading…), inline words kept in place."""
+    lines: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        line = normalize_space("".join(buffer))
+        buffer.clear()
+        if line:
+            lines.append(line)
+
+    def walk(node: etree._Element) -> None:
+        is_block = node.tag in BLOCK_TAGS
+        if is_block or node.tag == "br":
+            flush()
+        if node.text:
+            buffer.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                buffer.append(child.tail)
+        if is_block:
+            flush()
+
+    walk(root)
+    flush()
+    return lines
+
+
+def extract_images(root: etree._Element, base_url: str) -> list[dict[str, str | None]]:
+    """Absolute image URLs in document order, each with its ``图：`` caption paragraph if any."""
+    images: list[dict[str, str | None]] = []
+    seen: set[str] = set()
+    for img in root.iter("img"):
+        src = next((img.get(a) for a in _IMAGE_SRC_ATTRS if (img.get(a) or "").strip()), None)
+        if not src or src.strip().lower().startswith(("data:", "javascript:")):
+            continue
+        url = urljoin(base_url, src.strip())
+        if url in seen:
+            continue
+        seen.add(url)
+        images.append({"url": url, "caption": _caption_for(img)})
+    return images
+
+
+def _caption_for(img: etree._Element) -> str | None:
+    block = img.getparent()
+    while block is not None and block.tag not in BLOCK_TAGS:
+        block = block.getparent()
+    if block is None:
+        return None
+    explicit = block.xpath(".//figcaption | .//*[contains(@class, 'wp-caption-text')]")
+    if explicit:
+        return normalize_space(explicit[0].text_content())
+    own = normalize_space(block.text_content())
+    if own and _CAPTION_RE.search(own):
+        return own
+    following = block.getnext()
+    if following is not None and isinstance(following.tag, str):
+        text = normalize_space(following.text_content())
+        if text and _CAPTION_RE.search(text):
+            return text
+    return None
+
+
+def validate_selectors(strip_selectors: dict[str, list[str]]) -> None:
+    """Fail at start-up, naming the culprit, when a configured selector does not compile."""
+    if not isinstance(strip_selectors, dict):
+        raise ValueError("NEWSSPIDER_STRIP_SELECTORS must map a kind to a list of CSS selectors")
+    for kind, selectors in strip_selectors.items():
+        if isinstance(selectors, str) or not isinstance(selectors, (list, tuple)):
+            raise ValueError(f"NEWSSPIDER_STRIP_SELECTORS[{kind!r}] must be a list of CSS selectors")
+        for selector in selectors:
+            try:
+                _compiled(selector)
+            except Exception as exc:  # cssselect raises several unrelated types
+                raise ValueError(
+                    f"NEWSSPIDER_STRIP_SELECTORS[{kind!r}]: bad CSS selector {selector!r}: {exc}"
+                ) from exc

@@ -1,0 +1,113 @@
+"""Cleaning, validation and de-duplication of article records, in that order.
+
+Every pipeline counts each outcome in the crawler stats under ``newsspider/<stage>/...``.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from itemadapter import ItemAdapter
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newsspider.cleaning import clean_article_html, validate_selectors
+from newsspider.processors import content_hash
+
+
+class CleaningPipeline:
+    """Strips notices, credits, related and promo lists, ads, share widgets and scripts from
+    ``articleBodyHtml`` (``NEWSSPIDER_STRIP_SELECTORS``), then builds ``articleBody``,
+    ``images`` and ``metadata.contentHash`` from what is left."""
+
+    def __init__(self, crawler: Crawler):
+        self.stats = crawler.stats
+        self.strip_selectors: dict[str, list[str]] = crawler.settings.getdict(
+            "NEWSSPIDER_STRIP_SELECTORS"
+        )
+        validate_selectors(self.strip_selectors)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        cleaned = clean_article_html(
+            adapter.get("articleBodyHtml") or "", self.strip_selectors, adapter.get("url") or ""
+        )
+        adapter["articleBodyHtml"] = cleaned.html
+        adapter["articleBody"] = cleaned.text
+        adapter["images"] = cleaned.images
+        metadata = dict(adapter.get("metadata") or {})
+        metadata["contentHash"] = content_hash(cleaned.text)
+        adapter["metadata"] = metadata
+        for kind, count in sorted(cleaned.stripped.items()):
+            self.stats.inc_value(f"newsspider/clean/stripped/{kind}", count)
+        self.stats.inc_value("newsspider/clean/items")
+        return item
+
+
+def load_schema() -> dict[str, Any]:
+    """The record schema shipped with the package (``schemas/article.schema.json``)."""
+    text = resources.files("newsspider").joinpath("schemas/article.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def record_problem(record: dict[str, Any], validator: Draft202012Validator) -> str | None:
+    """A short, countable reason why ``record`` is not a valid article, or ``None``."""
+    if not (record.get("headline") or "").strip():
+        return "missing_headline"
+    if not (record.get("articleBody") or "").strip():
+        return "empty_body"
+    error = best_match(validator.iter_errors(record))
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path if not isinstance(p, int)) or "record"
+    return f"invalid/{where}/{error.validator}"
+
+
+class ValidationPipeline:
+    """Drops records that break the JSON Schema, with one counted reason per record."""
+
+    def __init__(self, crawler: Crawler):
+        self.stats = crawler.stats
+        self.validator = Draft202012Validator(load_schema())
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidationPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        problem = record_problem(adapter.asdict(), self.validator)
+        if problem is not None:
+            self.stats.inc_value(f"newsspider/validate/dropped/{problem}")
+            raise DropItem(f"{problem}: {adapter.get('url')}", log_level="INFO")
+        self.stats.inc_value("newsspider/validate/valid")
+        return item
+
+
+class DeduplicationPipeline:
+    """One record per ``articleId`` per crawl, whichever URL variants led to it."""
+
+    def __init__(self, crawler: Crawler):
+        self.stats = crawler.stats
+        self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DeduplicationPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        article_id = ItemAdapter(item).get("articleId")
+        if article_id in self.seen:
+            self.stats.inc_value("newsspider/dedupe/dropped/duplicate_article_id")
+            raise DropItem(f"duplicate_article_id: {article_id}", log_level="INFO")
+        self.seen.add(article_id)
+        self.stats.inc_value("newsspider/dedupe/unique")
+        return item

@@ -1,0 +1,202 @@
+"""Small named processors: one value in, one value out, ``None`` drops the value."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from newsspider.sites import bannedbook as site
+
+_WHITESPACE_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+
+
+def normalize_space(value: str | None) -> str | None:
+    """Collapse every run of whitespace (``&nbsp;`` and the ideographic space included)."""
+    if value is None:
+        return None
+    text = _WHITESPACE_RE.sub(" ", value).strip()
+    return text or None
+
+
+def strip_site_suffix(title: str | None) -> str | None:
+    """``'X - 中国禁闻网'`` -> ``'X'``: the fallback headline must not carry the site name."""
+    title = normalize_space(title)
+    if title is None:
+        return None
+    for suffix in site.SITE_NAME_SUFFIXES:
+        if title.endswith(suffix):
+            return normalize_space(title[: -len(suffix)])
+    return title
+
+
+def language_tag(value: str | None) -> str | None:
+    """Normalise ``zh_cn``/``zh-tw``/``zh-Hant`` style values to BCP 47 casing."""
+    value = normalize_space(value)
+    if not value:
+        return None
+    parts = [p for p in value.replace("_", "-").split("-") if p]
+    if not parts or not parts[0].isalpha():
+        return None
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def to_iso_date(value: str | None) -> str | None:
+    """An ISO 8601 date-time with offset stays one (normalised); ``YYYYMMDD`` or ``YYYY-MM-DD``
+    becomes ``YYYY-MM-DD``; anything else (a naive time included) gives ``None``."""
+    value = normalize_space(value)
+    if not value:
+        return None
+    if re.fullmatch(r"\d{8}", value):
+        try:
+            return datetime.strptime(value, "%Y%m%d").date().isoformat()
+        except ValueError:
+            return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.isoformat()
+
+
+def tag_name(value: str | None) -> str | None:
+    """A tag link's visible name, whitespace normalised."""
+    return normalize_space(value)
+
+
+def content_hash(text: str) -> str:
+    """Stable fingerprint of an article's text, used to spot changed articles downstream."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def unique(values: list) -> list:
+    """Drop repeats, keep the first occurrence's position."""
+    seen: list = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
+
+
+# --- credit lines ---------------------------------------------------------------------------
+
+_LABELS = {
+    "作者": "author",
+    "来源": "source",
+    "來源": "source",
+    "责任编辑": "editor",
+    "責任編輯": "editor",
+    "责编": "editor",
+    "責編": "editor",
+}
+_LABEL_RE = re.compile(
+    r"(?P<label>" + "|".join(sorted(map(re.escape, _LABELS), key=len, reverse=True)) + r")\s*[:：]\s*"
+)
+# A value ends at the next label or at clause punctuation.
+_VALUE_END_RE = re.compile(r"[,，;；。|｜]")
+_CLAUSE_SPLIT_RE = re.compile(r"[,，;；。!！|｜↓]")
+# Boilerplate that may share a paragraph with the credit: disclaimers and the share footer.
+_BOILERPLATE_RE = re.compile(
+    r"(并不|並不|不)代表本[网網]|本[网網]立[场場]|[谨謹仅僅]供参考|[谨謹仅僅]供參考|[谨謹仅僅]代表"
+    r"|[转轉]自[网網]|多元(信息|資訊|资讯)|站[长長][动動][态態]|[转轉][发發]分享|follow us",
+    re.IGNORECASE,
+)
+_AUTHOR_SPLIT_RE = re.compile(r"[、/／]")
+
+
+@dataclass
+class Credit:
+    """What one credit line says."""
+
+    authors: list[dict[str, str]] = field(default_factory=list)
+    source: str | None = None
+    editor: str | None = None
+
+
+def parse_credit(text: str | None) -> Credit | None:
+    """Parse a credit paragraph (``作者：古莉來源：RFI法廣，文章謹供參考…``).
+
+    Returns ``None`` unless the whole paragraph is credit matter (labelled values, disclaimers,
+    the share footer), so an article sentence that merely mentions ``来源：`` is never eaten."""
+    text = normalize_space(text)
+    if not text:
+        return None
+    matches = list(_LABEL_RE.finditer(text))
+    if not matches and not _is_boilerplate(text):
+        return None
+    credit = Credit()
+    leftovers = [text[: matches[0].start()] if matches else text]
+    for i, match in enumerate(matches):
+        stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        segment = text[match.end() : stop]
+        end = _VALUE_END_RE.search(segment)
+        value = normalize_space(segment[: end.start()] if end else segment)
+        leftovers.append(segment[end.start() :] if end else "")
+        kind = _LABELS[match.group("label")]
+        if not value:
+            continue
+        raw = normalize_space(text[match.start() : match.end()] + value) or value
+        if kind == "author":
+            credit.authors.extend(
+                {"name": name, "nameRaw": raw}
+                for name in (normalize_space(n) for n in _AUTHOR_SPLIT_RE.split(value))
+                if name
+            )
+        elif kind == "source" and credit.source is None:
+            credit.source = value
+        elif kind == "editor" and credit.editor is None:
+            credit.editor = value
+    if not all(_is_boilerplate(part) for part in leftovers):
+        return None
+    return credit
+
+
+def _is_boilerplate(text: str) -> bool:
+    """True when every clause of ``text`` is empty or a disclaimer/footer phrase."""
+    for clause in _CLAUSE_SPLIT_RE.split(text):
+        clause = normalize_space(clause)
+        if clause and not _BOILERPLATE_RE.search(clause):
+            return False
+    return True
+
+
+def credit_authors(text: str | None) -> list[dict[str, str]] | None:
+    credit = parse_credit(text)
+    return credit.authors if credit and credit.authors else None
+
+
+def credit_source(text: str | None) -> str | None:
+    credit = parse_credit(text)
+    return credit.source if credit else None
+
+
+def credit_editor(text: str | None) -> str | None:
+    credit = parse_credit(text)
+    return credit.editor if credit else None
+
+
+def unique_authors(authors: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One entry per author name, first credit wins."""
+    seen: set[str] = set()
+    out = []
+    for author in authors:
+        if author["name"] not in seen:
+            seen.add(author["name"])
+            out.append(author)
+    return out

@@ -1,0 +1,141 @@
+"""Everything newsspider knows about www.bannedbook.org's markup, in one place.
+
+Spider, loader and cleaning pipeline read their selectors and URL rules from here, so a
+template change on the site is a change to this file only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+from urllib.parse import urlsplit, urlunsplit
+
+SITE_ROOT = "https://www.bannedbook.org"
+
+# Main news categories crawled when the spider gets no start URLs. `fanqiang` (the site's own
+# circumvention-software promotion) is deliberately absent.
+CATEGORIES: tuple[str, ...] = (
+    "cbnews",
+    "topimagenews",
+    "ccpdope",
+    "cnnews",
+    "cnnews/hknews",
+    "taiwannews",
+    "headline",
+    "ssgc",
+    "renquan",
+    "renquan/xgmyd",
+    "renquan/minyun",
+    "renquan/xizang",
+    "weiquan",
+    "weiquan/qunti",
+    "comments",
+    "jinping",
+    "baitai",
+    "worldnews",
+    "worldnews/usa",
+    "finance",
+)
+EXCLUDED_CATEGORIES: frozenset[str] = frozenset({"fanqiang"})
+
+# /bnews[/zh-tw]/<cat>[/<subcat>]/<YYYYMMDD>/<id>.html[/amp[/]]
+ARTICLE_PATH_RE = re.compile(
+    r"^/bnews/(?P<lang>zh-tw/)?(?P<section>[a-z0-9_-]+(?:/[a-z0-9_-]+)?)"
+    r"/(?P<date>\d{8})/(?P<id>\d+)\.html(?P<amp>/amp/?)?$"
+)
+TRADITIONAL_PREFIX = "/bnews/zh-tw/"
+
+# Listing pages: both templates, and the ways they point at the next page.
+LISTING_ARTICLE_LINKS: tuple[str, ...] = (
+    "div.postlist h4 > a::attr(href)",
+    "a.posts-item-title-link::attr(href)",
+)
+LISTING_NEXT_PAGE: tuple[str, ...] = (
+    "link[rel=next]::attr(href)",
+    "div.wp-pagenavi a.nextpostslink::attr(href)",
+    "div.wp-pagenavi a[rel=next]::attr(href)",
+)
+# The old template's pagination is a bare anchor whose only clue is its text.
+LISTING_NEXT_PAGE_XPATH = (
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' wp-pagenavi ')]"
+    "//a[contains(., '下一页') or contains(., '下一頁')]/@href"
+)
+
+# Article pages.
+ENTRY = "div.entry"
+# The article title is the <h2> right before the notice and the entry (h2.pagetitle is a listing's);
+# og:title (with the site name cut off) is the fallback.
+HEADLINE_XPATH = (
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' entry ')]"
+    "/preceding-sibling::h2[not(contains(@class, 'pagetitle'))][1]"
+)
+HEADLINE_FALLBACK = "meta[property='og:title']::attr(content)"
+CANONICAL = "link[rel=canonical]::attr(href)"
+LANGUAGE: tuple[str, ...] = (
+    "html::attr(lang)",
+    "meta[property='og:locale']::attr(content)",
+)
+PUBLISHED_TIME = "meta[property='article:published_time']::attr(content)"
+DESCRIPTION: tuple[str, ...] = (
+    "meta[property='og:description']::attr(content)",
+    "meta[name=description]::attr(content)",
+)
+# Paragraph-level blocks of the entry that may carry credit lines (author, source, editor).
+CREDIT_BLOCKS = "div.entry p, div.entry div"
+TAGS = "div.entry a[rel=tag]"
+RELATED_LINKS = "ul.op-related-articles li a"
+# Titles appended to og:title / <title> by the site, removed from fallback headlines.
+SITE_NAME_SUFFIXES: tuple[str, ...] = (" - 中国禁闻网", " - 中國禁聞網", " | 中国禁闻网", " | 中國禁聞網")
+
+# What the cleaning pipeline removes from the entry, by kind (NEWSSPIDER_STRIP_SELECTORS default).
+STRIP_SELECTORS: dict[str, list[str]] = {
+    "notice": ["p.notice", "p.notice + p"],
+    "related": ["ul.op-related-articles"],
+    "promo": ["ul.texttj"],
+    "ads": [
+        "div.banner-ads",
+        "ins.adsbygoogle",
+        "[id^=taboola]",
+        "[id*=_ADSLOT]",
+        "div.left-gg",
+        "#google-related-post",
+    ],
+    "share": ["a[name=sharetosocial]", "div.sharethis-inline-share-buttons", "#archive-share"],
+    "credit": ["p.src-info"],
+    "script": ["script", "style", "noscript", "iframe", "form"],
+}
+
+
+class ArticleUrl(NamedTuple):
+    """The parts of an article URL that identify the article."""
+
+    article_id: str
+    section: str
+    date: str  # YYYYMMDD, as in the URL
+    traditional: bool
+    amp: bool
+
+
+def parse_article_url(url: str) -> ArticleUrl | None:
+    """``None`` for anything that is not an article page URL (listings, tags, other hosts' paths)."""
+    match = ARTICLE_PATH_RE.match(urlsplit(url).path)
+    if not match:
+        return None
+    return ArticleUrl(
+        article_id=match["id"],
+        section=match["section"],
+        date=match["date"],
+        traditional=bool(match["lang"]),
+        amp=bool(match["amp"]),
+    )
+
+
+def article_url(url: str, *, traditional: bool = False) -> str:
+    """The plain (non-AMP) page of the article at ``url``, in the requested script."""
+    parts = urlsplit(url)
+    parsed = parse_article_url(url)
+    if parsed is None:
+        raise ValueError(f"not an article URL: {url}")
+    prefix = TRADITIONAL_PREFIX if traditional else "/bnews/"
+    path = f"{prefix}{parsed.section}/{parsed.date}/{parsed.article_id}.html"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))

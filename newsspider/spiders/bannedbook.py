@@ -1,0 +1,186 @@
+"""The bannedbook.org spider: crawling decisions only; extraction lives in the loader."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from newsspider.loaders import load_article
+from newsspider.sites import bannedbook as site
+
+
+def _parse_max_pages(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0:
+        raise ValueError(f"max_pages must be a whole number >= 0 (0 = no limit), got {value!r}")
+    return number
+
+
+def _parse_since(value: Any) -> str | None:
+    """``YYYY-MM-DD`` -> ``YYYYMMDD``, the form dates take in article URLs."""
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)).strftime("%Y%m%d")
+    except ValueError:
+        raise ValueError(f"since must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _parse_start_urls(value: Any) -> list[str]:
+    urls = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    urls = [u.strip() for u in urls if u and u.strip()]
+    bad = [u for u in urls if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).hostname]
+    if bad or not urls:
+        raise ValueError(f"start_urls must be absolute http(s) URLs separated by commas, got {value!r}")
+    return urls
+
+
+class BannedbookSpider(scrapy.Spider):
+    """Category archives -> article pages -> their related articles.
+
+    Arguments (``-a``): ``start_urls`` (comma-separated; the crawl stays on their hosts),
+    ``max_pages`` (listing pages per start URL, 0 = no limit), ``since`` (YYYY-MM-DD).
+    """
+
+    name = "bannedbook"
+
+    def __init__(
+        self,
+        start_urls: str | list[str] | None = None,
+        max_pages: str | int | None = None,
+        since: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self._start_urls_arg = start_urls
+        self._max_pages_arg = max_pages
+        self._since_arg = since
+        self._requested_ids: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> BannedbookSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.start_urls = (
+            _parse_start_urls(spider._start_urls_arg)
+            if spider._start_urls_arg
+            else [f"{site.SITE_ROOT}/bnews/{category}/" for category in site.CATEGORIES]
+        )
+        spider.allowed_domains = sorted({urlsplit(u).hostname for u in spider.start_urls})
+        spider.max_pages = _parse_max_pages(
+            spider._max_pages_arg if spider._max_pages_arg is not None else settings.getint("NEWSSPIDER_MAX_PAGES")
+        )
+        spider.since = _parse_since(spider._since_arg or settings.get("NEWSSPIDER_SINCE"))
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.start_urls:
+            if site.parse_article_url(url):
+                for request in self._follow_article(url, "start"):
+                    yield request
+            else:
+                yield self._listing_request(url, page=1)
+
+    def _listing_request(self, url: str, page: int) -> scrapy.Request:
+        self._count("requests/listing")
+        return scrapy.Request(
+            url, callback=self.parse_listing, cb_kwargs={"page": page}, meta={"page_kind": "listing"}
+        )
+
+    def parse_listing(self, response: Response, page: int = 1) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self._count("skipped/not_html")
+            return
+        entries = [
+            response.urljoin(href)
+            for selector in site.LISTING_ARTICLE_LINKS
+            for href in response.css(selector).getall()
+        ]
+        dates = []
+        for url in dict.fromkeys(entries):
+            parsed = site.parse_article_url(url)
+            if parsed is not None:
+                dates.append(parsed.date)
+            yield from self._follow_article(url, "listing")
+
+        if not dates:
+            self._count("pagination/stopped_no_entries")
+            return
+        if self.max_pages and page >= self.max_pages:
+            self._count("pagination/stopped_max_pages")
+            return
+        if self.since and min(dates) < self.since:
+            self._count("pagination/stopped_since")
+            return
+        next_url = self._next_page(response)
+        if next_url:
+            yield self._listing_request(next_url, page + 1)
+
+    @staticmethod
+    def _next_page(response: TextResponse) -> str | None:
+        candidates = [response.css(selector).get() for selector in site.LISTING_NEXT_PAGE]
+        candidates.append(response.xpath(site.LISTING_NEXT_PAGE_XPATH).get())
+        href = next((c.strip() for c in candidates if c and c.strip()), None)
+        return response.urljoin(href) if href else None
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            self._count("skipped/not_html")
+            return
+        item = load_article(response, self.name)
+        if item is None:
+            self._count("skipped/not_article_url")
+            return
+        yield item
+        for href in response.css(site.RELATED_LINKS + "::attr(href)").getall():
+            yield from self._follow_article(response.urljoin(href), "related")
+
+    def _follow_article(self, url: str, via: str) -> Iterator[scrapy.Request]:
+        """One request per article id, always for the simplified-Chinese, non-AMP page."""
+        parsed = site.parse_article_url(url)
+        if parsed is None:
+            self._count("links/not_article")
+            return
+        if self.since and parsed.date < self.since:
+            self._count("links/older_than_since")
+            return
+        if parsed.article_id in self._requested_ids:
+            self._count("links/known_article")
+            return
+        self._requested_ids.add(parsed.article_id)
+        self._count(f"requests/{via}")
+        yield scrapy.Request(
+            site.article_url(url),
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={"page_kind": via},
+        )
+
+    def article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """The simplified page failed: try the traditional-Chinese mirror once before giving up."""
+        request = failure.request
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # robots.txt or the offsite filter said no: the mirror would be refused the same way.
+            self._count("articles/ignored")
+            return
+        parsed = site.parse_article_url(request.url)
+        if parsed is None or parsed.traditional:
+            self._count("articles/unreachable")
+            self.logger.warning("Article unreachable: %s (%s)", request.url, failure.getErrorMessage())
+            return
+        self._count("requests/fallback_traditional")
+        yield request.replace(url=site.article_url(request.url, traditional=True))
+
+    def _count(self, key: str) -> None:
+        self.crawler.stats.inc_value(f"newsspider/{key}")
