@@ -93,7 +93,7 @@ class BannedbookSpider(scrapy.Spider):
                 yield self._listing_request(url, page=1)
 
     def _listing_request(self, url: str, page: int) -> scrapy.Request:
-        self._count("requests/listing")
+        self._count("requests/listing_page")
         return scrapy.Request(
             url, callback=self.parse_listing, cb_kwargs={"page": page}, meta={"page_kind": "listing"}
         )
@@ -159,7 +159,7 @@ class BannedbookSpider(scrapy.Spider):
             self._count("links/known_article")
             return
         self._requested_ids.add(parsed.article_id)
-        self._count(f"requests/{via}")
+        self._count(f"requests/article/{via}")
         yield scrapy.Request(
             site.article_url(url),
             callback=self.parse_article,
@@ -179,7 +179,7 @@ class BannedbookSpider(scrapy.Spider):
             self._count("articles/unreachable")
             self.logger.warning("Article unreachable: %s (%s)", request.url, failure.getErrorMessage())
             return
-        self._count("requests/fallback_traditional")
+        self._count("requests/article/fallback_traditional")
         yield request.replace(url=site.article_url(request.url, traditional=True))
 
     def _count(self, key: str) -> None:

@@ -1,0 +1,23 @@
+"""``python -m newsspider demo|serve``: the offline demo crawl and the sample-site server."""
+
+from __future__ import annotations
+
+import sys
+
+COMMANDS = {
+    "demo": "newsspider.samplesite.demo",
+    "serve": "newsspider.samplesite.server",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        print("usage: python -m newsspider {demo|serve} [options]  (--help after a command)", file=sys.stderr)
+        return 2
+    module = __import__(COMMANDS[argv[0]], fromlist=["main"])
+    return module.main(argv[1:]) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The offline sample of www.bannedbook.org: generator, server and demo crawl."""

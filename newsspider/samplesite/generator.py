@@ -1,0 +1,640 @@
+"""A deterministic, offline copy of www.bannedbook.org's page structure.
+
+The site is generated from a seed: every article exists in simplified Chinese, under the
+``/bnews/zh-tw/`` mirror and as an AMP view, listing pages use both real listing templates,
+and every page carries the real chrome (menus, sidebars, ad slots, promo lists). Because the
+generator writes the pages, it also knows the record each article must yield
+(:meth:`SampleSite.expected_records`), so crawl tests compare exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from importlib import resources
+from urllib.parse import quote, unquote, urlsplit
+
+from newsspider import SCHEMA_VERSION
+from newsspider.samplesite import texts
+from newsspider.samplesite.texts import Pair
+
+SIMPLIFIED, TRADITIONAL = 0, 1
+LANG_TAGS = ("zh-CN", "zh-TW")
+
+# (section, listing template): "postlist" is the 2020 template, "posts-item" the newer one.
+LISTED_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("worldnews", "postlist"),
+    ("comments", "posts-item"),
+    ("renquan/minyun", "postlist"),
+    ("headline", "posts-item"),
+)
+TAG_ARCHIVE: Pair = texts.TAGS[0]  # 俄罗斯: its archive is one of the start points
+PAGE_SIZE = {"postlist": 22, "posts-item": 15}
+DISALLOWED_SECTION = "members"
+ROBOTS_TXT = "User-agent: *\nDisallow: /bnews/members/\nDisallow: /wp-admin/\n"
+
+Segment = tuple[str, Pair]
+# The server's own URL rules (deliberately not the spider's, so a spider bug cannot hide here).
+_ARTICLE_PATH = re.compile(
+    r"^/bnews/(?P<tw>zh-tw/)?(?P<section>[a-z]+(?:/[a-z]+)?)/(?P<date>\d{8})/(?P<id>\d+)\.html(?P<amp>/amp/?)?$"
+)  # ("text" | "tag" | "keyword", words)
+
+
+@dataclass
+class SampleArticle:
+    article_id: str
+    section: str
+    date: str  # YYYYMMDD
+    kind: str  # listed | orphan | tw_only | promo | disallowed
+    headline: tuple[Pair, Pair]  # (opener, topic): the topic is bold in related lists
+    layout: str  # author_first | credit_first
+    credit_style: str  # for credit_first: author_source | source_only | author_ascii
+    author: Pair | None
+    source: Pair | None
+    source_in_src_info: bool
+    editor: Pair | None
+    paragraphs: list[list[Segment]]
+    image: dict | None
+    published_time: str | None
+    description_kind: str | None  # og | meta | None
+    canonical: bool
+    related: list[tuple[str, str]] = field(default_factory=list)  # (article id, plain|tw|amp)
+
+    def headline_text(self, script: int) -> str:
+        opener, topic = self.headline
+        return opener[script] + topic[script]
+
+    def path(self, traditional: bool = False, amp: bool = False) -> str:
+        prefix = "/bnews/zh-tw/" if traditional else "/bnews/"
+        return f"{prefix}{self.section}/{self.date}/{self.article_id}.html" + ("/amp" if amp else "")
+
+
+class SampleSite:
+    """All pages of the sample site, rendered on demand for a given base URL."""
+
+    def __init__(self, seed: int = 2024, articles: int = 320):
+        if articles < len(LISTED_SECTIONS) * 2:
+            raise ValueError(f"the sample site needs at least {len(LISTED_SECTIONS) * 2} articles")
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.articles: dict[str, SampleArticle] = {}
+        self._build(articles)
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build(self, count: int) -> None:
+        rng = self.rng
+        day = date(2024, 6, 30)
+        next_id = 2_050_000 + 60 * count
+        orphan_count = max(2, count // 12)
+        kinds = ["listed"] * (count - orphan_count - 2) + ["orphan"] * orphan_count + ["tw_only"] * 2
+        rng.shuffle(kinds)
+        for i, kind in enumerate(kinds):
+            section = LISTED_SECTIONS[i % len(LISTED_SECTIONS)][0]
+            self._add(str(next_id), section, day, kind)
+            next_id -= rng.randint(1, 50)
+            if rng.random() < 0.3:
+                day -= timedelta(days=1)
+        # Pages only promo lists, ad blocks and sidebars link to, and one robots.txt forbids.
+        for n, section in enumerate(["ssgc", "comments", "baitai", "ssgc", "comments", "baitai"]):
+            self._add(str(1_850_000 + n * 7), section, date(2023, 2, 19) - timedelta(days=n), "promo")
+        self._add(str(next_id - 1), DISALLOWED_SECTION, day, "disallowed")
+
+        public = self.public_ids
+        listed = [a for a in public if self.articles[a].kind == "listed"]
+        for article_id in public:
+            others = [a for a in public if a != article_id]
+            picks = rng.sample(others, rng.randint(3, 5))
+            self.articles[article_id].related = [(a, self._variant(a)) for a in picks]
+        for article_id in public:
+            if self.articles[article_id].kind != "listed":
+                # Reachable only through the related list of a listed article.
+                host = self.articles[rng.choice(listed)]
+                host.related = [(article_id, self._variant(article_id))] + [
+                    r for r in host.related if r[0] != article_id
+                ][:4]
+
+    def _variant(self, article_id: str) -> str:
+        if self.articles[article_id].kind == "tw_only":
+            return "tw"
+        return self.rng.choices(["plain", "tw", "amp"], weights=[70, 15, 15])[0]
+
+    def _add(self, article_id: str, section: str, day: date, kind: str) -> None:
+        rng = self.rng
+        layout = rng.choice(["author_first", "credit_first"])
+        credit_style = rng.choice(["author_source", "source_only", "author_ascii"])
+        has_author = layout == "author_first" or credit_style != "source_only"
+        has_source = credit_style != "author_ascii" if layout == "credit_first" else rng.random() < 0.6
+        tags = rng.sample(texts.TAGS, rng.randint(0, 3))
+        paragraphs = []
+        for p in range(rng.randint(4, 8)):
+            segments: list[Segment] = []
+            for s in range(rng.randint(1, 3)):
+                if tags and rng.random() < 0.3:
+                    segments += [("text", ("关于", "關於")), ("tag", rng.choice(tags)), ("text", ("，", "，"))]
+                elif rng.random() < 0.15:
+                    segments += [("keyword", rng.choice(texts.KEYWORDS)), ("text", ("方面，", "方面，"))]
+                segments.append(("text", rng.choice(texts.SENTENCES)))
+            paragraphs.append(segments)
+        for tag in tags:  # every chosen tag appears at least once
+            if not any(seg == ("tag", tag) for para in paragraphs for seg in para):
+                paragraphs[rng.randrange(len(paragraphs))][:0] = [("tag", tag), ("text", ("消息：", "消息："))]
+        image = None
+        if rng.random() < 0.6:
+            src = rng.choice(
+                [
+                    f"/bnews/wp-content/uploads/2024/06/{article_id}.jpg",
+                    f"https://img.soundofhope.org/2024-06/{article_id}_w650_r1_s.jpg",
+                    f"https://media.greatfire.org/proxy/?url=https://gdb.voanews.com/{article_id}.jpg",
+                ]
+            )
+            caption = rng.choice(texts.CAPTIONS) if rng.random() < 0.7 else None
+            image = {"src": src, "caption": caption, "credit": rng.choice(texts.PHOTO_CREDITS)}
+        published = None
+        if rng.random() < 0.6:
+            published = (
+                f"{day.isoformat()}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}+08:00"
+            )
+        self.articles[article_id] = SampleArticle(
+            article_id=article_id,
+            section=section,
+            date=day.strftime("%Y%m%d"),
+            kind=kind,
+            headline=(rng.choice(texts.HEADLINE_OPENERS), rng.choice(texts.HEADLINE_TOPICS)),
+            layout=layout,
+            credit_style=credit_style,
+            author=rng.choice(texts.AUTHORS) if has_author else None,
+            source=rng.choice(texts.SOURCES) if has_source else None,
+            source_in_src_info=layout == "author_first",
+            editor=rng.choice(texts.EDITORS) if rng.random() < 0.4 else None,
+            paragraphs=paragraphs,
+            image=image,
+            published_time=published,
+            description_kind=rng.choices(["og", "meta", None], weights=[70, 15, 15])[0],
+            canonical=rng.random() < 0.9,
+        )
+
+    # --- what the site holds -------------------------------------------------------------------
+
+    @cached_property
+    def public_ids(self) -> list[str]:
+        """Articles a correct crawl must emit, newest first."""
+        return [a.article_id for a in self._sorted() if a.kind in ("listed", "orphan", "tw_only")]
+
+    def _sorted(self) -> list[SampleArticle]:
+        return sorted(self.articles.values(), key=lambda a: (a.date, int(a.article_id)), reverse=True)
+
+    def promo_ids(self) -> list[str]:
+        return [a.article_id for a in self.articles.values() if a.kind in ("promo", "disallowed")]
+
+    def listing(self, section: str) -> list[SampleArticle]:
+        listed = [a for a in self._sorted() if a.kind == "listed"]
+        if section == "tag":
+            return [a for a in listed if TAG_ARCHIVE in _tags(a)]
+        entries = [a for a in listed if a.section == section]
+        if section == LISTED_SECTIONS[0][0]:
+            # A listing that links into the robots.txt-disallowed area.
+            entries.insert(1, next(a for a in self.articles.values() if a.kind == "disallowed"))
+        return entries
+
+    def start_urls(self, base: str) -> list[str]:
+        base = base.rstrip("/")
+        return [f"{base}/bnews/{section}/" for section, _ in LISTED_SECTIONS] + [
+            f"{base}/bnews/tag/{quote(TAG_ARCHIVE[SIMPLIFIED])}/"
+        ]
+
+    def expected_records(self, base: str, spider: str = "bannedbook") -> dict[str, dict]:
+        """articleId -> the record a correct crawl emits (``metadata.dateDownloaded`` aside)."""
+        return {
+            article_id: self.expected_record(article_id, base, spider) for article_id in self.public_ids
+        }
+
+    def expected_record(self, article_id: str, base: str, spider: str = "bannedbook") -> dict:
+        article = self.articles[article_id]
+        script = TRADITIONAL if article.kind == "tw_only" else SIMPLIFIED
+        base = base.rstrip("/")
+        url = base + article.path(traditional=bool(script))
+        body = "\n".join(self._body_lines(article, script))
+        description = None
+        if article.description_kind:
+            description = _plain(article.paragraphs[0], script)
+        return {
+            "url": url,
+            "canonicalUrl": url,
+            "articleId": article_id,
+            "section": article.section,
+            "inLanguage": LANG_TAGS[script],
+            "headline": article.headline_text(script),
+            "datePublished": article.published_time or f"{article.date[:4]}-{article.date[4:6]}-{article.date[6:]}",
+            "datePublishedRaw": article.published_time or article.date,
+            "authors": [{"name": article.author[script], "nameRaw": self._author_raw(article, script)}]
+            if article.author
+            else [],
+            "source": article.source[script] if article.source else None,
+            "editor": article.editor[script] if article.editor else None,
+            "tags": [t[script] for t in _tags(article)],
+            "description": description,
+            "articleBody": body,
+            "articleBodyHtml": None,  # compared through its text; see tests/test_crawl.py
+            "images": self._expected_images(article, script, base),
+            "relatedArticles": [
+                {"url": base + self._related_path(rid, variant, script), "headline": self.articles[rid].headline_text(script)}
+                for rid, variant in article.related
+            ],
+            "metadata": {
+                "dateDownloaded": None,
+                "spider": spider,
+                "contentHash": "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest(),
+                "schemaVersion": SCHEMA_VERSION,
+            },
+        }
+
+    def _body_lines(self, article: SampleArticle, script: int) -> list[str]:
+        lines = [_plain(p, script) for p in article.paragraphs]
+        if article.image and article.image["caption"]:
+            lines.insert(1, self._caption_text(article, script))
+        return lines
+
+    @staticmethod
+    def _caption_text(article: SampleArticle, script: int) -> str:
+        label = "图：" if script == SIMPLIFIED else "圖："
+        return f"{article.image['caption'][script]} {label}{article.image['credit'][script]}"
+
+    def _expected_images(self, article: SampleArticle, script: int, base: str) -> list[dict]:
+        if not article.image:
+            return []
+        src = article.image["src"]
+        url = base + src if src.startswith("/") else src
+        caption = self._caption_text(article, script) if article.image["caption"] else None
+        return [{"url": url, "caption": caption}]
+
+    @staticmethod
+    def _author_raw(article: SampleArticle, script: int) -> str:
+        name = article.author[script]
+        if article.layout == "author_first":
+            return f"作者： {name}"
+        if article.credit_style == "author_ascii":
+            return f"作者: {name}"
+        return f"作者：{name}"
+
+    def _related_path(self, article_id: str, variant: str, script: int) -> str:
+        target = self.articles[article_id]
+        return target.path(traditional=variant == "tw" or script == TRADITIONAL, amp=variant == "amp")
+
+    # --- serving -----------------------------------------------------------------------------
+
+    def render(self, path: str, base: str) -> tuple[int, str, str]:
+        """``(status, content type, body)`` for a request path on the site served at ``base``."""
+        base = base.rstrip("/")
+        path = urlsplit(path).path
+        if path == "/robots.txt":
+            return 200, "text/plain; charset=utf-8", ROBOTS_TXT
+        match = _ARTICLE_PATH.match(path)
+        if match is not None:
+            article = self.articles.get(match["id"])
+            traditional = bool(match["tw"])
+            if (
+                article is None
+                or article.section != match["section"]
+                or article.date != match["date"]
+                or (article.kind == "tw_only" and not traditional)
+            ):
+                return self._not_found(base)
+            script = TRADITIONAL if traditional else SIMPLIFIED
+            if match["amp"]:
+                return 200, "text/html; charset=utf-8", self._render_amp(article, script, base)
+            return 200, "text/html; charset=utf-8", self._render_article(article, script, base)
+        listing = self._parse_listing_path(path)
+        if listing is not None:
+            section, page, script = listing
+            page_html = self._render_listing(section, page, script, base)
+            if page_html is not None:
+                return 200, "text/html; charset=utf-8", page_html
+        return self._not_found(base)
+
+    def _parse_listing_path(self, path: str) -> tuple[str, int, int] | None:
+        script = SIMPLIFIED
+        if path.startswith("/bnews/zh-tw/"):
+            script, path = TRADITIONAL, "/bnews/" + path[len("/bnews/zh-tw/") :]
+        if not path.startswith("/bnews/") or not path.endswith("/"):
+            return None
+        parts = path[len("/bnews/") : -1].split("/")
+        page = 1
+        if len(parts) >= 3 and parts[-2] == "page" and parts[-1].isdigit():
+            page, parts = int(parts[-1]), parts[:-2]
+        if parts[:1] == ["tag"] and len(parts) == 2 and unquote(parts[1]) in TAG_ARCHIVE:
+            return "tag", page, script
+        section = "/".join(parts)
+        if section in dict(LISTED_SECTIONS):
+            return section, page, script
+        return None
+
+    def _listing_path(self, section: str, page: int, script: int) -> str:
+        prefix = "/bnews/zh-tw/" if script else "/bnews/"
+        name = f"tag/{quote(TAG_ARCHIVE[script])}" if section == "tag" else section
+        return f"{prefix}{name}/" + (f"page/{page}/" if page > 1 else "")
+
+    def _not_found(self, base: str) -> tuple[int, str, str]:
+        center = "<h2 class=\"pagetitle\">404 Not Found</h2><p>页面不存在</p>"
+        return 404, "text/html; charset=utf-8", self._page(
+            SIMPLIFIED, base, "/404/", "页面不存在", center, head_meta=""
+        )
+
+    # --- page templates ----------------------------------------------------------------------
+
+    @cached_property
+    def _chrome(self) -> str:
+        return resources.files("newsspider.samplesite").joinpath("templates/page.html").read_text("utf-8")
+
+    def _page(self, script: int, base: str, path: str, title: str, center: str, head_meta: str) -> str:
+        plain_path = path.replace("/bnews/zh-tw/", "/bnews/")
+        tw_path = plain_path.replace("/bnews/", "/bnews/zh-tw/", 1)
+        current = ("wpcc_current_lang", "wpcc_lang") if script == SIMPLIFIED else ("wpcc_lang", "wpcc_current_lang")
+        replacements = {
+            "{{lang}}": LANG_TAGS[script],
+            "{{title}}": f"{html.escape(title)} - {texts.SITE_NAME[script]}",
+            "{{head_meta}}": head_meta,
+            "{{alternates}}": (
+                f'<link rel="alternate" hreflang="zh-Hans" href="{base}{plain_path}" />\n'
+                f'<link rel="alternate" hreflang="zh-Hant" href="{base}{tw_path}" />'
+            ),
+            "{{lang_links}}": (
+                f'<span id="wpcc_original_link" class="{current[0]}"><a class="wpcc_link" href="{base}{plain_path}" title="简体">简体</a></span>\n'
+                f'<span id="wpcc_zh-tw_link" class="{current[1]}"><a class="wpcc_link" href="{base}{tw_path}" title="正体">正体</a></span>'
+            ),
+            "{{breadcrumb}}": (
+                f'<div class="breadcrumb">\n<a href="{base}/" class="home">禁闻网</a> &gt; '
+                f'<span class="current-item">{html.escape(title)}</span></div>'
+            ),
+            "{{center}}": center,
+            "{{page_schema}}": "",
+            "{{sidebar}}": self._sidebar(script, base),
+        }
+        page = self._chrome
+        for key, value in replacements.items():
+            page = page.replace(key, value)
+        return page
+
+    def _sidebar(self, script: int, base: str) -> str:
+        items = "".join(
+            f'<li><a href="{base}{self.articles[a].path(traditional=bool(script))}" target="_blank">'
+            f"{html.escape(self.articles[a].headline_text(script))}</a></li>"
+            for a in self.promo_ids()[:4]
+        )
+        return f'<div id="sidebar-hot-posts" class="list"><h3>热门文章</h3><ul>{items}</ul></div>'
+
+    def _render_article(self, article: SampleArticle, script: int, base: str) -> str:
+        path = article.path(traditional=bool(script))
+        url = base + path
+        headline = html.escape(article.headline_text(script))
+        meta = [f'<meta property="og:locale" content="{LANG_TAGS[script].replace("-", "_")}" />']
+        if article.canonical:
+            meta.append(f'<link rel="canonical" href="{url}" />')
+        meta.append(f'<link rel="amphtml" href="{url}/amp" />')
+        meta.append('<meta name="author" content="編輯團隊" />')
+        meta.append(f'<meta property="og:title" content="{headline} - {texts.SITE_NAME[script]}" />')
+        meta.append(f'<meta property="og:url" content="{url}" />')
+        description = html.escape(_plain(article.paragraphs[0], script))
+        if article.description_kind == "og":
+            meta.append(f'<meta property="og:description" content="{description}" />')
+        elif article.description_kind == "meta":
+            meta.append(f'<meta name="description" content="{description}" />')
+        if article.published_time:
+            meta.append(f'<meta property="article:published_time" content="{article.published_time}" />')
+        center = (
+            f"<!-- 面包屑导航 --> <h2>{headline}</h2> "
+            f'<p class="notice"><b>{texts.NOTICE[script]}</p><p>{texts.NOTICE_FOLLOW_UP[script]}</b></p>  '
+            f'<div class="entry"> {self._entry(article, script, base)} </div><!--END ENTRY-->'
+        )
+        return self._page(script, base, path, article.headline_text(script), center, "\n".join(meta))
+
+    def _entry(self, article: SampleArticle, script: int, base: str) -> str:
+        parts: list[str] = []
+        credit = self._credit_paragraph(article, script)
+        if credit:
+            parts.append(credit)
+        for i, paragraph in enumerate(article.paragraphs):
+            parts.append(f"<p>{_markup(paragraph, script, base)}</p>")
+            if i == 0 and article.image:
+                parts.append(f'<p><img src="{html.escape(article.image["src"])}" alt="" /></p>')
+                if article.image["caption"]:
+                    label = "图：" if script == SIMPLIFIED else "圖："
+                    parts.append(
+                        f"<p>{article.image['caption'][script]}&nbsp;&nbsp;&nbsp;{label}{article.image['credit'][script]}</p>"
+                    )
+            if i == 1:
+                parts.append(
+                    '<!--<div id="taboola-mid-1"></div>--><div class="banner-ads in-article">'
+                    '<ins class="adsbygoogle" style="display:block" data-ad-client="ca-pub-2194043486084479" '
+                    'data-ad-slot="9775570531"></ins><script>(adsbygoogle = window.adsbygoogle || []).push({});</script>'
+                    f'<a href="{base}{self.articles[self.promo_ids()[0]].path()}"><img src="/images/ad-banner.jpg" alt="" /></a></div>'
+                )
+        parts.append("<p></p>")
+        if article.editor:
+            label = "责任编辑：" if script == SIMPLIFIED else "責任編輯："
+            share = "站长动态，转发分享↓" if script == SIMPLIFIED else "站長動態，轉發分享↓"
+            parts.append(
+                f'<p>{share}<a href="https://twitter.com/bannedebook" target="_blank">Follow Us</a> '
+                f"{label}{article.editor[script]}</p>"
+                f'<p><img src="{base}/images/follow-us.png" alt="Follow Us" /></p>'
+            )
+        parts.append(self._related_list(article, script, base))
+        parts.append(self._promo_list(script, base))
+        if article.source and article.source_in_src_info:
+            label = "来源：" if script == SIMPLIFIED else "來源："
+            parts.append(f'<p class="src-info">{label}{article.source[script]} </p>')
+        parts.append(_SHARE_AND_ADS)
+        return " ".join(parts)
+
+    @staticmethod
+    def _credit_paragraph(article: SampleArticle, script: int) -> str | None:
+        author = article.author[script] if article.author else None
+        source = article.source[script] if article.source else None
+        if article.layout == "author_first":
+            return f"<p>作者： {author}</p>"
+        if article.credit_style == "author_source":
+            if script == SIMPLIFIED:
+                return f"<p>作者：{author}来源：{source}，文章仅供参考，内容并不代表本网立场和观点。</p>"
+            return f"<p>作者：{author}來源：{source}，文章謹供參考，內容並不代表本網立場和觀點。</p>"
+        if article.credit_style == "source_only":
+            if script == SIMPLIFIED:
+                return f"<p>来源：{source}, 文章内容并不代表本网立场。</p>"
+            return f"<p>來源：{source}, 文章內容並不代表本網立場和觀點。</p>"
+        if script == SIMPLIFIED:
+            return f"<p>作者: {author} , 文章内容仅代表作者个人观点。</p>"
+        return f"<p>作者: {author} , 文章內容謹代表作者個人觀點。</p>"
+
+    def _related_list(self, article: SampleArticle, script: int, base: str) -> str:
+        items = []
+        for article_id, variant in article.related:
+            target = self.articles[article_id]
+            opener, topic = target.headline
+            items.append(
+                f"<li><a href='{base}{self._related_path(article_id, variant, script)}' target='_blank'>"
+                f"{html.escape(opener[script])}<b>{html.escape(topic[script])}</b></a></li>"
+            )
+        return f"<ul class='op-related-articles' title='{texts.RELATED_TITLE[script]}'> {' '.join(items)} </ul>"
+
+    def _promo_list(self, script: int, base: str) -> str:
+        promo = self.promo_ids()
+        items = [
+            f'<li>🔥<a href="{base}{self.articles[promo[1]].path()}" target="_blank">{html.escape(self.articles[promo[1]].headline_text(script))}</a></li>',
+            f'<li>🔥<a href="{base}{self.articles[promo[2]].path()}" target="_blank">{html.escape(self.articles[promo[2]].headline_text(script))}</a></li>',
+            '<li>🔥<a href="https://github.com/bannedbook/fanqiang/wiki/V2ray%E6%9C%BA%E5%9C%BA" target="_blank">'
+            "解锁ChatGPT|全平台高速翻墙:高清视频秒开,超低延迟</a></li>",
+            '<li>🔥<a href="https://github.com/bannedbook/fanqiang/wiki/%E7%A6%81%E9%97%BB%E7%BD%91%E5%AE%89%E5%8D%93%E7%BF%BB%E5%A2%99%E6%96%B0%E9%97%BBAPP" '
+            'target="_blank">免费PC翻墙、安卓VPN翻墙APP</a></li>',
+        ]
+        return f'<ul class="texttj"> {" ".join(items)} </ul>'
+
+    def _render_amp(self, article: SampleArticle, script: int, base: str) -> str:
+        headline = html.escape(article.headline_text(script))
+        body = "".join(f"<p>{_markup(p, script, base)}</p>" for p in article.paragraphs)
+        return (
+            f'<!doctype html><html amp lang="{LANG_TAGS[script]}"><head><meta charset="utf-8">'
+            f"<title>{headline} - {texts.SITE_NAME[script]}</title>"
+            f'<link rel="canonical" href="{base}{article.path(traditional=bool(script))}">'
+            '<meta name="viewport" content="width=device-width,minimum-scale=1,initial-scale=1">'
+            '<script async src="https://cdn.ampproject.org/v0.js"></script></head><body>'
+            f'<header class="amp-wp-header"><a href="{base}/bnews/">{texts.SITE_NAME[script]}</a></header>'
+            f'<article class="amp-wp-article"><header class="amp-wp-article-header"><h1 class="amp-wp-title">{headline}</h1></header>'
+            f'<div class="amp-wp-article-content">{body}</div></article></body></html>'
+        )
+
+    def _render_listing(self, section: str, page: int, script: int, base: str) -> str | None:
+        entries = self.listing(section)
+        template = "postlist" if section == "tag" else dict(LISTED_SECTIONS)[section]
+        size = PAGE_SIZE[template]
+        pages = max(1, -(-len(entries) // size))
+        if page < 1 or page > pages:
+            return None
+        chunk = entries[(page - 1) * size : page * size]
+        name = TAG_ARCHIVE[script] if section == "tag" else texts.SECTION_NAMES[section][script]
+        path = self._listing_path(section, page, script)
+        next_url = base + self._listing_path(section, page + 1, script) if page < pages else None
+        head_meta = f'<link rel="canonical" href="{base}{path}" />'
+        if template == "postlist":
+            if next_url:
+                head_meta += f'\n<link rel="next" href="{next_url}" />'
+            body = self._postlist(chunk, script, base)
+            nav = (
+                f'<p><div class="wp-pagenavi" style="text-align:center">\n<a href="{next_url}"><b>{texts.NEXT_PAGE[script]}</b></a></div></p>'
+                if next_url
+                else ""
+            )
+        else:
+            body = self._posts_items(chunk, script, base)
+            nav = self._pagenavi(section, page, pages, script, base)
+        center = (
+            f'<h2 class="pagetitle">【{html.escape(name)}】文章列表</h2>\n'
+            '<div id="archive-share"><div class="sharethis-inline-share-buttons"></div></div>\n'
+            f"{body}\n{nav}"
+        )
+        return self._page(script, base, path, name, center, head_meta)
+
+    def _postlist(self, chunk: list[SampleArticle], script: int, base: str) -> str:
+        out = []
+        for n, article in enumerate(chunk):
+            if n % 3 == 0:
+                out.append(self._listing_ad(n, base))
+            url = base + article.path(traditional=bool(script))
+            title = html.escape(article.headline_text(script))
+            d = article.date
+            section_name = texts.SECTION_NAMES.get(article.section, ("", ""))[script]
+            out.append(
+                f'<div class="postlist">\n<h4><a href="{url}" target="_blank">{title}</a><span><a href="{url}" '
+                f'target="_blank" rel="nofollow">{texts.READ_MORE[script]}</a></span></h4>\n'
+                f'<a href="{url}" target="_blank">\n<img src="{base}/bnews/wp-content/uploads/thumb/{article.article_id}.jpg" alt="{title}" />\n</a>\n'
+                f'<div class="postcontent">{html.escape(_plain(article.paragraphs[0], script)[:40])} [&hellip;]</div>'
+                f'<div class="postmeat al">日期：{d[:4]}年{d[4:6]}月{d[6:]}日 | 分类：'
+                f'<a href="{base}/bnews/{article.section}/" rel="category tag">{section_name}</a></div>\n</div>'
+            )
+        return "\n".join(out)
+
+    def _posts_items(self, chunk: list[SampleArticle], script: int, base: str) -> str:
+        out = []
+        for n, article in enumerate(chunk):
+            if n % 4 == 0:
+                out.append(self._listing_ad(n, base))
+            url = base + article.path(traditional=bool(script))
+            title = html.escape(article.headline_text(script))
+            d = article.date
+            out.append(
+                f'<div class="posts-item">\n<div class="posts-item-thumb"><a href="{url}" target="_blank">'
+                f'<img src="{base}/bnews/wp-content/uploads/thumb/{article.article_id}.jpg" alt="{title}" /></a></div>\n'
+                f'<div class="posts-item-body"><h3 class="posts-item-title"><a class="posts-item-title-link" href="{url}" '
+                f'target="_blank">{title}</a></h3>\n<div class="posts-item-excerpt">'
+                f"{html.escape(_plain(article.paragraphs[0], script)[:40])} [&hellip;]</div>\n"
+                f'<div class="posts-item-meta"><span class="posts-item-date">{d[:4]}-{d[4:6]}-{d[6:]}</span></div></div>\n</div>'
+            )
+        return "\n".join(out)
+
+    def _listing_ad(self, n: int, base: str) -> str:
+        promo = self.articles[self.promo_ids()[3 + n % 2]]
+        return (
+            f'<div class="banner-ads archive-auto{n // 3 + 1}">\n<ins class="adsbygoogle" style="display:block" '
+            'data-ad-client="ca-pub-2194043486084479" data-ad-slot="9775570531" data-ad-format="auto"></ins>\n'
+            "<script>\n(adsbygoogle = window.adsbygoogle || []).push({});\n</script>\n"
+            f'<a href="{base}{promo.path()}" target="_blank"><img src="/images/ad738x90.jpg" alt="" /></a>\n</div>'
+        )
+
+    def _pagenavi(self, section: str, page: int, pages: int, script: int, base: str) -> str:
+        label = f"第 {page} 页，共 {pages} 页" if script == SIMPLIFIED else f"第 {page} 頁，共 {pages} 頁"
+        links = [f"<span class='pages'>{label}</span>"]
+        for n in range(1, pages + 1):
+            if n == page:
+                links.append(f"<span class='current'>{n}</span>")
+            else:
+                links.append(f'<a class="page larger" href="{base}{self._listing_path(section, n, script)}">{n}</a>')
+        if page < pages:
+            links.append(f'<a class="nextpostslink" rel="next" href="{base}{self._listing_path(section, page + 1, script)}">&raquo;</a>')
+        return f"<div class='wp-pagenavi'>{''.join(links)}</div>"
+
+
+def _tags(article: SampleArticle) -> list[Pair]:
+    """Tags in order of first appearance in the text."""
+    seen: list[Pair] = []
+    for paragraph in article.paragraphs:
+        for kind, words in paragraph:
+            if kind == "tag" and words not in seen:
+                seen.append(words)
+    return seen
+
+
+def _plain(paragraph: list[Segment], script: int) -> str:
+    return "".join(words[script] for _, words in paragraph)
+
+
+def _markup(paragraph: list[Segment], script: int, base: str) -> str:
+    out = []
+    for kind, words in paragraph:
+        word = html.escape(words[script])
+        if kind == "tag":
+            title = texts.TAG_LINK_TITLE[script].format(word)
+            out.append(
+                f'<a href="{base}/bnews/tag/{quote(words[script])}/" class="st_tag internal_tag" rel="tag" title="{title}">{word}</a>'
+            )
+        elif kind == "keyword":
+            out.append(
+                f"<span class='wp_keywordlink_affiliate'><a href=\"{base}/\" title=\"{word}\" target=\"_blank\">{word}</a></span>"
+            )
+        else:
+            out.append(word)
+    return "".join(out)
+
+
+# The share anchor and AuctionX ad slots that close every real article entry.
+_SHARE_AND_ADS = (
+    "<a name='sharetosocial'></a> <div style=\"margin-bottom:5px;padding-bottom:5px;clear:both\"> "
+    '<div id="archive-pix-1" class="banner-ads"> <!-- AuctionX Display platform tag START --> '
+    '<div id="27602x728x90x621x_ADSLOT1" clicktrack="%%CLICK_URL_ESC%%"></div>  '
+    "<!-- AuctionX Display platform tag END --> </div> "
+    '<div id="archive-pix-2" class="banner-ads"> <!-- AuctionX Display platform tag START --> '
+    '<div id="27556x300x250x621x_ADSLOT1" clicktrack="%%CLICK_URL_ESC%%" style="margin:0 auto;text-align:center"></div>  '
+    "<!-- AuctionX Display platform tag END --> </div> </div>"
+)
