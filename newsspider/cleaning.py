@@ -24,6 +24,8 @@ BLOCK_TAGS = frozenset(
 )
 _CAPTION_RE = re.compile(r"[图圖]\s*[:：]")
 _SHARE_FOOTER_RE = re.compile(r"[转轉][发發]分享|follow us", re.IGNORECASE)
+_DOCUMENT_TAGS_RE = re.compile(r"</?(?:html|head|body)\b[^>]*>", re.IGNORECASE)
+_CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IMAGE_SRC_ATTRS = ("src", "data-src", "data-lazy-src", "data-original")
 
 
@@ -45,6 +47,9 @@ def clean_article_html(
 ) -> CleanedArticle:
     """Strip every ``strip_selectors`` match, comments and credit lines; return what is left."""
     stripped: Counter = Counter()
+    # Stray document tags end libxml2's parse early and control characters make lxml refuse
+    # the string: neither may cost us the article text.
+    html = _DOCUMENT_TAGS_RE.sub("", _CONTROL_CHARS_RE.sub("", html))
     try:
         wrapper = lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
@@ -53,12 +58,17 @@ def clean_article_html(
     for comment in wrapper.xpath("//comment()"):
         _drop(comment)
         stripped["comment"] += 1
-    for kind, selectors in strip_selectors.items():
-        for selector in selectors:
-            for element in _compiled(selector)(wrapper):
-                if _attached(element, wrapper):
-                    _drop(element)
-                    stripped[kind] += 1
+    # Match everything against the page as served (``p.notice + p`` needs its notice), then drop.
+    matches = [
+        (kind, element)
+        for kind, selectors in strip_selectors.items()
+        for selector in selectors
+        for element in _compiled(selector)(wrapper)
+    ]
+    for kind, element in matches:
+        if _attached(element, wrapper):
+            _drop(element)
+            stripped[kind] += 1
     _strip_credit_blocks(wrapper, stripped)
     _drop_empty_blocks(wrapper)
     _tidy_whitespace(wrapper)
@@ -75,7 +85,7 @@ def clean_article_html(
 
 def _attached(element: etree._Element, root: etree._Element) -> bool:
     """False for an element whose ancestor was already dropped."""
-    return element.getroottree().getroot() is root.getroottree().getroot() and element is not root
+    return any(ancestor is root for ancestor in element.iterancestors())
 
 
 def _drop(node: etree._Element) -> None:

@@ -26,10 +26,11 @@ class CleaningPipeline:
 
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
-        self.strip_selectors: dict[str, list[str]] = crawler.settings.getdict(
-            "NEWSSPIDER_STRIP_SELECTORS"
-        )
-        validate_selectors(self.strip_selectors)
+        selectors = crawler.settings.get("NEWSSPIDER_STRIP_SELECTORS")
+        if isinstance(selectors, str):  # given with -s as JSON
+            selectors = crawler.settings.getdict("NEWSSPIDER_STRIP_SELECTORS")
+        validate_selectors(selectors)
+        self.strip_selectors: dict[str, list[str]] = dict(selectors)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:

@@ -23,12 +23,7 @@ def normalize_space(value: str | None) -> str | None:
 def strip_site_suffix(title: str | None) -> str | None:
     """``'X - 中国禁闻网'`` -> ``'X'``: the fallback headline must not carry the site name."""
     title = normalize_space(title)
-    if title is None:
-        return None
-    for suffix in site.SITE_NAME_SUFFIXES:
-        if title.endswith(suffix):
-            return normalize_space(title[: -len(suffix)])
-    return title
+    return normalize_space(site.SITE_NAME_SUFFIX_RE.sub("", title)) if title else None
 
 
 def language_tag(value: str | None) -> str | None:

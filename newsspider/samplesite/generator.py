@@ -214,9 +214,13 @@ class SampleSite:
             article_id: self.expected_record(article_id, base, spider) for article_id in self.public_ids
         }
 
-    def expected_record(self, article_id: str, base: str, spider: str = "bannedbook") -> dict:
+    def expected_record(
+        self, article_id: str, base: str, spider: str = "bannedbook", traditional: bool = False
+    ) -> dict:
+        """The record of one article's page; the simplified one unless ``traditional`` (or the
+        article only exists in the traditional mirror)."""
         article = self.articles[article_id]
-        script = TRADITIONAL if article.kind == "tw_only" else SIMPLIFIED
+        script = TRADITIONAL if traditional or article.kind == "tw_only" else SIMPLIFIED
         base = base.rstrip("/")
         url = base + article.path(traditional=bool(script))
         body = "\n".join(self._body_lines(article, script))

@@ -85,7 +85,7 @@ CREDIT_BLOCKS = "div.entry p, div.entry div"
 TAGS = "div.entry a[rel=tag]"
 RELATED_LINKS = "ul.op-related-articles li a"
 # Titles appended to og:title / <title> by the site, removed from fallback headlines.
-SITE_NAME_SUFFIXES: tuple[str, ...] = (" - 中国禁闻网", " - 中國禁聞網", " | 中国禁闻网", " | 中國禁聞網")
+SITE_NAME_SUFFIX_RE = re.compile(r"\s*[-|–—]\s*中[国國]禁[闻聞][网網]$")
 
 # What the cleaning pipeline removes from the entry, by kind (NEWSSPIDER_STRIP_SELECTORS default).
 STRIP_SELECTORS: dict[str, list[str]] = {

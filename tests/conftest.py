@@ -1,0 +1,72 @@
+"""Shared fixtures: paths relative to this file, a sample-site server in its own process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from newsspider import settings as project_settings
+from newsspider.spiders.bannedbook import BannedbookSpider
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
+PROJECT = TESTS.parent
+
+
+def html_response(name: str, url: str) -> HtmlResponse:
+    return HtmlResponse(url=url, body=(FIXTURES / name).read_bytes(), encoding="utf-8")
+
+
+def project_crawler(**overrides):
+    """A crawler carrying the project's own settings (pipelines, strip selectors)."""
+    values = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
+    values.update(overrides)
+    crawler = get_crawler(BannedbookSpider, values)
+    crawler.stats.open_spider()
+    return crawler
+
+
+def subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(PROJECT), str(TESTS), env.get("PYTHONPATH", "")])
+    return env
+
+
+class SampleServerProcess:
+    """``python -m newsspider serve`` on a free loopback port, with a request log."""
+
+    def __init__(self, log: Path, articles: int = 320, seed: int = 2024):
+        self.log = log
+        self.articles = articles
+        self.seed = seed
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "newsspider", "serve", "--port", "0", "--log", str(log),
+             "--articles", str(articles), "--seed", str(seed)],
+            cwd=PROJECT, env=subprocess_env(), stdout=subprocess.PIPE, text=True,
+        )
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("serving "):
+            self.process.kill()
+            raise RuntimeError(f"sample server did not start: {line!r}")
+        self.base_url = line.split(" ", 1)[1]
+
+    def requested_paths(self) -> list[str]:
+        return self.log.read_text("utf-8").splitlines() if self.log.exists() else []
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleServerProcess]:
+    server = SampleServerProcess(tmp_path_factory.mktemp("sample") / "requests.log")
+    yield server
+    server.stop()

@@ -1,0 +1,147 @@
+import pytest
+
+from newsspider.processors import (
+    content_hash,
+    credit_authors,
+    credit_editor,
+    credit_source,
+    language_tag,
+    normalize_space,
+    parse_credit,
+    strip_site_suffix,
+    tag_name,
+    to_iso_date,
+    unique,
+    unique_authors,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  a\u00a0\u00a0b\n\tc  ", "a b c"),
+        ("会谈。\u00a0\u00a0\u00a0图：翻摄朝中社", "会谈。 图：翻摄朝中社"),
+        ("\u3000全角空格\u3000", "全角空格"),
+        ("zero\u200bwidth", "zero width"),
+        ("   ", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_normalize_space(raw, expected):
+    assert normalize_space(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("贸易战 - 中国禁闻网", "贸易战"),
+        ("貿易戰 - 中國禁聞網", "貿易戰"),
+        ("标题没有后缀", "标题没有后缀"),
+        ("  - 中国禁闻网", None),
+        ("标题 | 中國禁聞網", "标题"),
+        (None, None),
+    ],
+)
+def test_strip_site_suffix(raw, expected):
+    assert strip_site_suffix(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("zh-CN", "zh-CN"), ("zh_cn", "zh-CN"), ("zh-tw", "zh-TW"), ("zh_TW", "zh-TW"),
+     ("zh-hant-tw", "zh-Hant-TW"), ("EN", "en"), ("", None), ("123", None), (None, None)],
+)
+def test_language_tag(raw, expected):
+    assert language_tag(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("20240620", "2024-06-20"),
+        ("2024-06-20", "2024-06-20"),
+        ("2024-06-20T08:15:00+08:00", "2024-06-20T08:15:00+08:00"),
+        ("2024-06-20T08:15:00Z", "2024-06-20T08:15:00+00:00"),
+        (" 2024-06-20T08:15:00.250+08:00 ", "2024-06-20T08:15:00.250000+08:00"),
+        ("2024-06-20T08:15:00", None),  # no offset: the URL date is the better value
+        ("20241340", None),
+        ("2024-02-30", None),
+        ("2024年06月20日", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_to_iso_date(raw, expected):
+    assert to_iso_date(raw) == expected
+
+
+CREDITS = [
+    # (paragraph text, authors, source, editor)
+    ("作者： 張柏源", [("張柏源", "作者： 張柏源")], None, None),
+    ("作者:張柏源", [("張柏源", "作者:張柏源")], None, None),
+    ("作者：古莉來源：RFI法廣，文章謹供參考，內容並不代表本網立場和觀點。",
+     [("古莉", "作者：古莉")], "RFI法廣", None),
+    ("作者：古莉来源：RFI法广，文章仅供参考，内容并不代表本网立场和观点。",
+     [("古莉", "作者：古莉")], "RFI法广", None),
+    ("來源：美國之音, 文章內容並不代表本網立場和觀點。", [], "美國之音", None),
+    ("来源：美国之音, 文章内容并不代表本网立场。", [], "美国之音", None),
+    ("来源: 美国之音,文章内容并不代表本网立场。", [], "美国之音", None),
+    ("作者: 希望之聲TV , 文章內容謹代表作者個人觀點。", [("希望之聲TV", "作者: 希望之聲TV")], None, None),
+    ("作者：公民老黑，来源：Citizen Laohei公民老黑youtube频道，文章内容并不代表本网立场和观点。",
+     [("公民老黑", "作者：公民老黑")], "Citizen Laohei公民老黑youtube频道", None),
+    ("来源:\u00a0苹果日报 作者:\u00a0古立", [("古立", "作者: 古立")], "苹果日报", None),
+    ("来源：新头壳 ", [], "新头壳", None),
+    ("站長動態，轉發分享↓Follow Us 責任編輯：趙凌雲", [], None, "趙凌雲"),
+    ("站长动态，转发分享↓Follow Us 责任编辑：赵凌云", [], None, "赵凌云"),
+    ("責任編輯：趙凌雲", [], None, "趙凌雲"),
+    ("作者：甲、乙", [("甲", "作者：甲、乙"), ("乙", "作者：甲、乙")], None, None),
+    ("文章转自网络，旨在为读者提供多元信息，内容并不代表本网立场和观点。", [], None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "authors", "source", "editor"), CREDITS)
+def test_parse_credit(text, authors, source, editor):
+    credit = parse_credit(text)
+    assert credit is not None
+    assert [(a["name"], a["nameRaw"]) for a in credit.authors] == authors
+    assert credit.source == source
+    assert credit.editor == editor
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "他说：这是来源：不明的消息，但仍需核实细节。",  # a label inside a sentence
+        "他表示，这只是他个人的观点。",  # mentions 观点 but is no disclaimer
+        "北朝鲜中央通信社（KCNA）今天引述条约内容报导。",
+        "俄罗斯总统普丁与金正恩举行会谈。 图：翻摄朝中社",
+        "作者：王丹 王丹认为，今年经济增长目标难以实现。这是他的分析。",
+        "",
+        None,
+    ],
+)
+def test_parse_credit_leaves_article_text_alone(text):
+    assert parse_credit(text) is None
+
+
+def test_credit_field_processors():
+    line = "作者：古莉來源：RFI法廣，文章謹供參考。"
+    assert credit_authors(line) == [{"name": "古莉", "nameRaw": "作者：古莉"}]
+    assert credit_source(line) == "RFI法廣"
+    assert credit_editor(line) is None
+    assert credit_authors("来源：美国之音") is None
+    assert credit_editor("正文段落。") is None
+
+
+def test_tag_name_and_unique():
+    assert tag_name("  俄罗斯\u00a0") == "俄罗斯"
+    assert tag_name(" ") is None
+    assert unique(["a", "b", "a", "c", "b"]) == ["a", "b", "c"]
+    authors = [{"name": "甲", "nameRaw": "作者：甲"}, {"name": "甲", "nameRaw": "作者: 甲"}]
+    assert unique_authors(authors) == [authors[0]]
+
+
+def test_content_hash_is_sha256_of_utf8_text():
+    assert content_hash("") == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert content_hash("正文") != content_hash("正文 ")

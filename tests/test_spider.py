@@ -1,0 +1,171 @@
+"""Crawling decisions of the bannedbook spider, on real and sample pages, without a network."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
+from newsspider.sites import bannedbook as site
+from newsspider.spiders.bannedbook import BannedbookSpider
+from tests.conftest import html_response
+
+LISTING_URL = "https://www.bannedbook.org/bnews/tag/%E8%B4%B8%E6%98%93%E6%88%98/"
+BASE = "http://127.0.0.1:8000"
+
+
+def make_spider(**kwargs) -> BannedbookSpider:
+    crawler = get_crawler(BannedbookSpider)
+    crawler.stats.open_spider()
+    spider = BannedbookSpider.from_crawler(crawler, **kwargs)
+    return spider
+
+
+def split(requests):
+    requests = list(requests)
+    articles = [r for r in requests if r.callback.__name__ == "parse_article"]
+    listings = [r for r in requests if r.callback.__name__ == "parse_listing"]
+    assert len(articles) + len(listings) == len(requests)
+    return articles, listings
+
+
+def test_real_listing_page_links():
+    spider = make_spider()
+    articles, listings = split(spider.parse_listing(html_response("listing-tag-2020.html", LISTING_URL)))
+    assert len(articles) == 22
+    assert articles[0].url == "https://www.bannedbook.org/bnews/cbnews/20200107/1254645.html"
+    assert articles[-1].url == "https://www.bannedbook.org/bnews/comments/20200101/1251440.html"
+    assert all(site.parse_article_url(r.url) for r in articles)
+    assert [r.url for r in listings] == [
+        "https://www.bannedbook.org/bnews/tag/%e8%b4%b8%e6%98%93%e6%88%98/page/2/"
+    ]
+    assert listings[0].cb_kwargs == {"page": 2}
+    urls = {r.url for r in articles + listings}
+    # Ads, sidebars, menus and the language switch are never followed.
+    assert not any("googlesyndication" in u or "/forum" in u or "zh-tw" in u or "fanqiang" in u for u in urls)
+    assert spider.crawler.stats.get_value("newsspider/requests/article/listing") == 22
+
+
+def test_old_template_pagination_without_link_rel_next():
+    body = html_response("listing-tag-2020.html", LISTING_URL).text.replace('<link rel="next"', '<link rel="prev"')
+    response = HtmlResponse(url=LISTING_URL, body=body.encode("utf-8"), encoding="utf-8")
+    _, listings = split(make_spider().parse_listing(response))
+    assert [r.url for r in listings] == ["https://www.bannedbook.org/bnews/tag/%E8%B4%B8%E6%98%93%E6%88%98/page/2/"]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return SampleSite()
+
+
+def sample_response(sample, path: str) -> HtmlResponse:
+    status, _, body = sample.render(path, BASE)
+    assert status == 200, path
+    return HtmlResponse(url=BASE + path, body=body.encode("utf-8"), encoding="utf-8")
+
+
+def test_new_template_listing_and_pagenavi(sample):
+    section = next(s for s, template in LISTED_SECTIONS if template == "posts-item")
+    response = sample_response(sample, f"/bnews/{section}/")
+    articles, listings = split(make_spider(start_urls=BASE + "/").parse_listing(response))
+    expected = [a.article_id for a in sample.listing(section)[:15]]
+    assert [site.parse_article_url(r.url).article_id for r in articles] == expected
+    assert [r.url for r in listings] == [f"{BASE}/bnews/{section}/page/2/"]
+
+
+def test_max_pages_stops_pagination(sample):
+    spider = make_spider(start_urls=BASE + "/", max_pages="2")
+    response = sample_response(sample, "/bnews/worldnews/page/2/")
+    _, listings = split(spider.parse_listing(response, page=2))
+    assert listings == []
+    assert spider.crawler.stats.get_value("newsspider/pagination/stopped_max_pages") == 1
+    _, listings = split(spider.parse_listing(sample_response(sample, "/bnews/worldnews/"), page=1))
+    assert len(listings) == 1
+
+
+def test_since_skips_old_entries_and_stops_pagination(sample):
+    entries = sample.listing("worldnews")[:22]
+    cutoff = entries[5].date  # some entries on page 1 are older than this
+    since = f"{cutoff[:4]}-{cutoff[4:6]}-{cutoff[6:]}"
+    spider = make_spider(start_urls=BASE + "/", since=since)
+    articles, listings = split(spider.parse_listing(sample_response(sample, "/bnews/worldnews/")))
+    assert listings == []
+    assert articles and all(site.parse_article_url(r.url).date >= cutoff for r in articles)
+    assert spider.crawler.stats.get_value("newsspider/pagination/stopped_since") == 1
+
+
+def test_article_variants_become_one_simplified_request(sample):
+    spider = make_spider(start_urls=BASE + "/")
+    article = sample.articles[sample.public_ids[0]]
+    variants = [article.path(), article.path(traditional=True), article.path(amp=True),
+                article.path(traditional=True, amp=True), article.path() + "/amp/"]
+    requests = [r for v in variants for r in spider._follow_article(BASE + v, "related")]
+    assert [r.url for r in requests] == [BASE + article.path()]
+
+
+def test_article_page_follows_only_the_related_list(sample):
+    article = sample.articles[sample.public_ids[3]]
+    spider = make_spider(start_urls=BASE + "/")
+    output = list(spider.parse_article(sample_response(sample, article.path())))
+    item, requests = output[0], output[1:]
+    assert item.articleId == article.article_id
+    expected = [rid for rid, _ in article.related if rid != article.article_id]
+    assert [site.parse_article_url(r.url).article_id for r in requests] == expected
+    assert not set(sample.promo_ids()) & {site.parse_article_url(r.url).article_id for r in requests}
+
+
+def test_failed_simplified_page_falls_back_to_the_mirror_once():
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    spider = make_spider(start_urls=BASE + "/")
+    request = Request(BASE + "/bnews/worldnews/20240620/1.html", callback=spider.parse_article)
+    response = HtmlResponse(url=request.url, status=404, body=b"", request=request)
+    failure = Failure(HttpError(response))
+    failure.request = request
+    (retry,) = list(spider.article_failed(failure))
+    assert retry.url == BASE + "/bnews/zh-tw/worldnews/20240620/1.html"
+    failure.request = retry
+    assert list(spider.article_failed(failure)) == []
+    assert spider.crawler.stats.get_value("newsspider/articles/unreachable") == 1
+
+
+def test_default_start_urls_cover_the_news_categories_but_not_fanqiang():
+    spider = make_spider()
+    assert len(spider.start_urls) == len(site.CATEGORIES) >= 10
+    assert all(u.startswith("https://www.bannedbook.org/bnews/") for u in spider.start_urls)
+    assert not any("fanqiang" in u for u in spider.start_urls)
+    assert spider.allowed_domains == ["www.bannedbook.org"]
+
+
+def test_start_urls_argument_sets_the_allowed_hosts():
+    spider = make_spider(start_urls="http://127.0.0.1:8000/bnews/worldnews/, http://localhost:9/bnews/x/")
+    assert spider.start_urls == ["http://127.0.0.1:8000/bnews/worldnews/", "http://localhost:9/bnews/x/"]
+    assert spider.allowed_domains == ["127.0.0.1", "localhost"]
+    assert {urlsplit(u).hostname for u in spider.start_urls} == set(spider.allowed_domains)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_pages": "many"}, "max_pages"),
+        ({"max_pages": "-1"}, "max_pages"),
+        ({"since": "2024/06/01"}, "since"),
+        ({"start_urls": "ftp://example.org/"}, "start_urls"),
+        ({"start_urls": "/bnews/worldnews/"}, "start_urls"),
+    ],
+)
+def test_bad_arguments_are_refused_with_a_clear_message(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_spider(**kwargs)
+
+
+def test_settings_provide_the_limits():
+    crawler = get_crawler(BannedbookSpider, {"NEWSSPIDER_MAX_PAGES": 3, "NEWSSPIDER_SINCE": "2024-01-31"})
+    spider = BannedbookSpider.from_crawler(crawler)
+    assert spider.max_pages == 3
+    assert spider.since == "20240131"
+    spider = BannedbookSpider.from_crawler(get_crawler(BannedbookSpider, {"NEWSSPIDER_MAX_PAGES": 3}), max_pages="1")
+    assert spider.max_pages == 1  # the argument wins
