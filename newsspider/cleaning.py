@@ -42,9 +42,7 @@ def _compiled(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
-def clean_article_html(
-    html: str, strip_selectors: dict[str, list[str]], base_url: str
-) -> CleanedArticle:
+def clean_article_html(html: str, strip_selectors: dict[str, list[str]], base_url: str) -> CleanedArticle:
     """Strip every ``strip_selectors`` match, comments and credit lines; return what is left."""
     stripped: Counter = Counter()
     # Stray document tags end libxml2's parse early and control characters make lxml refuse
@@ -221,6 +219,4 @@ def validate_selectors(strip_selectors: dict[str, list[str]]) -> None:
             try:
                 _compiled(selector)
             except Exception as exc:  # cssselect raises several unrelated types
-                raise ValueError(
-                    f"NEWSSPIDER_STRIP_SELECTORS[{kind!r}]: bad CSS selector {selector!r}: {exc}"
-                ) from exc
+                raise ValueError(f"NEWSSPIDER_STRIP_SELECTORS[{kind!r}]: bad CSS selector {selector!r}: {exc}") from exc

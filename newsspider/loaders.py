@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
 from scrapy.http import TextResponse
@@ -104,7 +104,7 @@ def load_article(response: TextResponse, spider_name: str) -> Article | None:
     loader.add_value(
         "metadata",
         {
-            "dateDownloaded": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "dateDownloaded": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "spider": spider_name,
             "contentHash": None,
             "schemaVersion": SCHEMA_VERSION,

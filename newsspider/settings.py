@@ -29,9 +29,8 @@ ITEM_PIPELINES = {
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
-FEEDS = {
-    "output/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf-8"},
-}
+# Where records go when no feed is given (-o/-O, FEEDS); "" for nowhere. %(time)s is UTC.
+NEWSSPIDER_DEFAULT_FEED = "output/%(name)s/%(time)s.jsonl"
 
 # Listing pages per start URL (0 = no limit); `-a max_pages=N` overrides.
 NEWSSPIDER_MAX_PAGES = 0

@@ -47,9 +47,24 @@ class SampleServerProcess:
         self.articles = articles
         self.seed = seed
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "newsspider", "serve", "--port", "0", "--log", str(log),
-             "--articles", str(articles), "--seed", str(seed)],
-            cwd=PROJECT, env=subprocess_env(), stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "newsspider",
+                "serve",
+                "--port",
+                "0",
+                "--log",
+                str(log),
+                "--articles",
+                str(articles),
+                "--seed",
+                str(seed),
+            ],
+            cwd=PROJECT,
+            env=subprocess_env(),
+            stdout=subprocess.PIPE,
+            text=True,
         )
         line = self.process.stdout.readline().strip()
         if not line.startswith("serving "):

@@ -29,11 +29,36 @@ def without_download_time(record: dict[str, Any]) -> dict[str, Any]:
 
 # Text that belongs to the page's non-article matter and must never reach a record's body.
 NON_ARTICLE_MARKERS = (
-    "大陆网友注意", "大陸網友注意", "备注：翻墙", "備註：翻牆",  # the site notice
-    "翻墙", "翻牆", "解锁ChatGPT", "🔥",  # promo list
-    "adsbygoogle", "AuctionX", "ADSLOT", "taboola",  # ad blocks
-    "sharetosocial", "转发分享", "轉發分享", "Follow Us",  # share widgets and footer
-    "相关阅读", "相關閱讀", "op-related-articles", "texttj",  # related and promo lists
-    "作者：", "作者:", "来源：", "來源：", "责任编辑", "責任編輯", "本网立场", "本網立場",  # credits
-    "<script", "<style", "<iframe", "<!--",
+    "大陆网友注意",
+    "大陸網友注意",
+    "备注：翻墙",
+    "備註：翻牆",  # the site notice
+    "翻墙",
+    "翻牆",
+    "解锁ChatGPT",
+    "🔥",  # promo list
+    "adsbygoogle",
+    "AuctionX",
+    "ADSLOT",
+    "taboola",  # ad blocks
+    "sharetosocial",
+    "转发分享",
+    "轉發分享",
+    "Follow Us",  # share widgets and footer
+    "相关阅读",
+    "相關閱讀",
+    "op-related-articles",
+    "texttj",  # related and promo lists
+    "作者：",
+    "作者:",
+    "来源：",
+    "來源：",
+    "责任编辑",
+    "責任編輯",
+    "本网立场",
+    "本網立場",  # credits
+    "<script",
+    "<style",
+    "<iframe",
+    "<!--",
 )

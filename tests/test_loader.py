@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from scrapy.http import HtmlResponse
 
 from newsspider.loaders import load_article
@@ -78,7 +77,8 @@ def test_loader_is_not_fooled_by_the_meta_author_or_site_title():
     )
     response = HtmlResponse(
         url="https://www.bannedbook.org/bnews/zh-tw/renquan/minyun/20240620/123.html",
-        body=page.encode("utf-8"), encoding="utf-8",
+        body=page.encode("utf-8"),
+        encoding="utf-8",
     )
     item = load_article(response, "bannedbook")
     assert item.authors == []
@@ -92,4 +92,3 @@ def test_loader_is_not_fooled_by_the_meta_author_or_site_title():
 
 def test_loader_returns_none_off_article_urls():
     assert load_article(html_response("listing-tag-2020.html", "https://www.bannedbook.org/bnews/tag/x/"), "b") is None
-

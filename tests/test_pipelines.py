@@ -28,10 +28,21 @@ ENTRY = """<div class="entry"> <p class="notice"><b>大陆网友注意：翻墙<
 
 def raw_item(**changes) -> Article:
     item = Article(
-        url=URL, canonicalUrl=URL, articleId="2052419", section="worldnews", inLanguage="zh-CN",
-        headline="标题", datePublished="2024-06-20", datePublishedRaw="20240620", articleBodyHtml=ENTRY,
-        metadata={"dateDownloaded": "2024-06-20T00:00:00Z", "spider": "bannedbook", "contentHash": None,
-                  "schemaVersion": "1.0.0"},
+        url=URL,
+        canonicalUrl=URL,
+        articleId="2052419",
+        section="worldnews",
+        inLanguage="zh-CN",
+        headline="标题",
+        datePublished="2024-06-20",
+        datePublishedRaw="20240620",
+        articleBodyHtml=ENTRY,
+        metadata={
+            "dateDownloaded": "2024-06-20T00:00:00Z",
+            "spider": "bannedbook",
+            "contentHash": None,
+            "schemaVersion": "1.0.0",
+        },
     )
     for key, value in changes.items():
         setattr(item, key, value)
@@ -44,8 +55,23 @@ def test_cleaning_strips_every_kind_and_counts_it():
     assert item.articleBody == "正文第一段，标签留在文中。\n图片说明 图：路透社\n正文第二段\n换行后的文字。"
     assert item.images == [{"url": "https://www.bannedbook.org/img/a.jpg", "caption": "图片说明 图：路透社"}]
     assert item.metadata["contentHash"].startswith("sha256:")
-    for gone in ("notice", "备注", "adsbygoogle", "<script", "<style", "<iframe", "Follow Us", "follow.png",
-                 "相关", "texttj", "新头壳", "sharetosocial", "ADSLOT", "<!--", "張柏源"):
+    for gone in (
+        "notice",
+        "备注",
+        "adsbygoogle",
+        "<script",
+        "<style",
+        "<iframe",
+        "Follow Us",
+        "follow.png",
+        "相关",
+        "texttj",
+        "新头壳",
+        "sharetosocial",
+        "ADSLOT",
+        "<!--",
+        "張柏源",
+    ):
         assert gone not in item.articleBodyHtml, gone
     stats = crawler.stats.get_stats()
     assert stats["newsspider/clean/stripped/notice"] == 2
@@ -75,8 +101,15 @@ def test_bad_strip_selectors_fail_at_start_with_the_culprit(bad):
 
 def test_cleaning_survives_garbage_html():
     crawler = project_crawler()
-    cases = {"": "", "   ": "", "<<<>>>": "<<<>>>", "\x00\x01": "", "<div class='entry'>": "",
-             "<p>未闭合<div>段落": "未闭合\n段落", "</html><p>尾巴</p>": "尾巴"}
+    cases = {
+        "": "",
+        "   ": "",
+        "<<<>>>": "<<<>>>",
+        "\x00\x01": "",
+        "<div class='entry'>": "",
+        "<p>未闭合<div>段落": "未闭合\n段落",
+        "</html><p>尾巴</p>": "尾巴",
+    }
     for html, text in cases.items():
         item = CleaningPipeline(crawler).process_item(raw_item(articleBodyHtml=html))
         assert item.articleBody == text, html

@@ -49,8 +49,17 @@ def test_strip_site_suffix(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("zh-CN", "zh-CN"), ("zh_cn", "zh-CN"), ("zh-tw", "zh-TW"), ("zh_TW", "zh-TW"),
-     ("zh-hant-tw", "zh-Hant-TW"), ("EN", "en"), ("", None), ("123", None), (None, None)],
+    [
+        ("zh-CN", "zh-CN"),
+        ("zh_cn", "zh-CN"),
+        ("zh-tw", "zh-TW"),
+        ("zh_TW", "zh-TW"),
+        ("zh-hant-tw", "zh-Hant-TW"),
+        ("EN", "en"),
+        ("", None),
+        ("123", None),
+        (None, None),
+    ],
 )
 def test_language_tag(raw, expected):
     assert language_tag(raw) == expected
@@ -80,16 +89,18 @@ CREDITS = [
     # (paragraph text, authors, source, editor)
     ("作者： 張柏源", [("張柏源", "作者： 張柏源")], None, None),
     ("作者:張柏源", [("張柏源", "作者:張柏源")], None, None),
-    ("作者：古莉來源：RFI法廣，文章謹供參考，內容並不代表本網立場和觀點。",
-     [("古莉", "作者：古莉")], "RFI法廣", None),
-    ("作者：古莉来源：RFI法广，文章仅供参考，内容并不代表本网立场和观点。",
-     [("古莉", "作者：古莉")], "RFI法广", None),
+    ("作者：古莉來源：RFI法廣，文章謹供參考，內容並不代表本網立場和觀點。", [("古莉", "作者：古莉")], "RFI法廣", None),
+    ("作者：古莉来源：RFI法广，文章仅供参考，内容并不代表本网立场和观点。", [("古莉", "作者：古莉")], "RFI法广", None),
     ("來源：美國之音, 文章內容並不代表本網立場和觀點。", [], "美國之音", None),
     ("来源：美国之音, 文章内容并不代表本网立场。", [], "美国之音", None),
     ("来源: 美国之音,文章内容并不代表本网立场。", [], "美国之音", None),
     ("作者: 希望之聲TV , 文章內容謹代表作者個人觀點。", [("希望之聲TV", "作者: 希望之聲TV")], None, None),
-    ("作者：公民老黑，来源：Citizen Laohei公民老黑youtube频道，文章内容并不代表本网立场和观点。",
-     [("公民老黑", "作者：公民老黑")], "Citizen Laohei公民老黑youtube频道", None),
+    (
+        "作者：公民老黑，来源：Citizen Laohei公民老黑youtube频道，文章内容并不代表本网立场和观点。",
+        [("公民老黑", "作者：公民老黑")],
+        "Citizen Laohei公民老黑youtube频道",
+        None,
+    ),
     ("来源:\u00a0苹果日报 作者:\u00a0古立", [("古立", "作者: 古立")], "苹果日报", None),
     ("来源：新头壳 ", [], "新头壳", None),
     ("站長動態，轉發分享↓Follow Us 責任編輯：趙凌雲", [], None, "趙凌雲"),

@@ -38,9 +38,7 @@ def test_real_listing_page_links():
     assert articles[0].url == "https://www.bannedbook.org/bnews/cbnews/20200107/1254645.html"
     assert articles[-1].url == "https://www.bannedbook.org/bnews/comments/20200101/1251440.html"
     assert all(site.parse_article_url(r.url) for r in articles)
-    assert [r.url for r in listings] == [
-        "https://www.bannedbook.org/bnews/tag/%e8%b4%b8%e6%98%93%e6%88%98/page/2/"
-    ]
+    assert [r.url for r in listings] == ["https://www.bannedbook.org/bnews/tag/%e8%b4%b8%e6%98%93%e6%88%98/page/2/"]
     assert listings[0].cb_kwargs == {"page": 2}
     urls = {r.url for r in articles + listings}
     # Ads, sidebars, menus and the language switch are never followed.
@@ -99,8 +97,13 @@ def test_since_skips_old_entries_and_stops_pagination(sample):
 def test_article_variants_become_one_simplified_request(sample):
     spider = make_spider(start_urls=BASE + "/")
     article = sample.articles[sample.public_ids[0]]
-    variants = [article.path(), article.path(traditional=True), article.path(amp=True),
-                article.path(traditional=True, amp=True), article.path() + "/amp/"]
+    variants = [
+        article.path(),
+        article.path(traditional=True),
+        article.path(amp=True),
+        article.path(traditional=True, amp=True),
+        article.path() + "/amp/",
+    ]
     requests = [r for v in variants for r in spider._follow_article(BASE + v, "related")]
     assert [r.url for r in requests] == [BASE + article.path()]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -33,7 +33,7 @@ def run_demo(output_dir: Path, seed: int, articles: int) -> int:
     site = SampleSite(seed=seed, articles=articles)
     server = SampleServer(site)
     server.start_in_thread()
-    stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace(":", "-")
+    stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
     feed = output_dir / BannedbookSpider.name / f"{stamp}.jsonl"
 
     settings = Settings()

@@ -132,9 +132,9 @@ class SampleSite:
         has_source = credit_style != "author_ascii" if layout == "credit_first" else rng.random() < 0.6
         tags = rng.sample(texts.TAGS, rng.randint(0, 3))
         paragraphs = []
-        for p in range(rng.randint(4, 8)):
+        for _ in range(rng.randint(4, 8)):
             segments: list[Segment] = []
-            for s in range(rng.randint(1, 3)):
+            for _ in range(rng.randint(1, 3)):
                 if tags and rng.random() < 0.3:
                     segments += [("text", ("关于", "關於")), ("tag", rng.choice(tags)), ("text", ("，", "，"))]
                 elif rng.random() < 0.15:
@@ -210,9 +210,7 @@ class SampleSite:
 
     def expected_records(self, base: str, spider: str = "bannedbook") -> dict[str, dict]:
         """articleId -> the record a correct crawl emits (``metadata.dateDownloaded`` aside)."""
-        return {
-            article_id: self.expected_record(article_id, base, spider) for article_id in self.public_ids
-        }
+        return {article_id: self.expected_record(article_id, base, spider) for article_id in self.public_ids}
 
     def expected_record(
         self, article_id: str, base: str, spider: str = "bannedbook", traditional: bool = False
@@ -247,7 +245,10 @@ class SampleSite:
             "articleBodyHtml": None,  # compared through its text; see tests/test_crawl.py
             "images": self._expected_images(article, script, base),
             "relatedArticles": [
-                {"url": base + self._related_path(rid, variant, script), "headline": self.articles[rid].headline_text(script)}
+                {
+                    "url": base + self._related_path(rid, variant, script),
+                    "headline": self.articles[rid].headline_text(script),
+                }
                 for rid, variant in article.related
             ],
             "metadata": {
@@ -344,9 +345,11 @@ class SampleSite:
         return f"{prefix}{name}/" + (f"page/{page}/" if page > 1 else "")
 
     def _not_found(self, base: str) -> tuple[int, str, str]:
-        center = "<h2 class=\"pagetitle\">404 Not Found</h2><p>页面不存在</p>"
-        return 404, "text/html; charset=utf-8", self._page(
-            SIMPLIFIED, base, "/404/", "页面不存在", center, head_meta=""
+        center = '<h2 class="pagetitle">404 Not Found</h2><p>页面不存在</p>'
+        return (
+            404,
+            "text/html; charset=utf-8",
+            self._page(SIMPLIFIED, base, "/404/", "页面不存在", center, head_meta=""),
         )
 
     # --- page templates ----------------------------------------------------------------------
@@ -596,7 +599,9 @@ class SampleSite:
             else:
                 links.append(f'<a class="page larger" href="{base}{self._listing_path(section, n, script)}">{n}</a>')
         if page < pages:
-            links.append(f'<a class="nextpostslink" rel="next" href="{base}{self._listing_path(section, page + 1, script)}">&raquo;</a>')
+            links.append(
+                f'<a class="nextpostslink" rel="next" href="{base}{self._listing_path(section, page + 1, script)}">&raquo;</a>'
+            )
         return f"<div class='wp-pagenavi'>{''.join(links)}</div>"
 
 
@@ -625,7 +630,7 @@ def _markup(paragraph: list[Segment], script: int, base: str) -> str:
             )
         elif kind == "keyword":
             out.append(
-                f"<span class='wp_keywordlink_affiliate'><a href=\"{base}/\" title=\"{word}\" target=\"_blank\">{word}</a></span>"
+                f'<span class=\'wp_keywordlink_affiliate\'><a href="{base}/" title="{word}" target="_blank">{word}</a></span>'
             )
         else:
             out.append(word)

@@ -14,7 +14,10 @@ SENTENCES: list[Pair] = [
     ("消息传出后，网络上引发了大量讨论。", "消息傳出後，網絡上引發了大量討論。"),
     ("分析人士指出，经济放缓的压力正在持续加大。", "分析人士指出，經濟放緩的壓力正在持續加大。"),
     ("该组织在声明中呼吁国际社会给予更多关注。", "該組織在聲明中呼籲國際社會給予更多關注。"),
-    ("官方媒体对此事保持沉默，相关话题在社交平台上遭到删除。", "官方媒體對此事保持沉默，相關話題在社交平台上遭到刪除。"),
+    (
+        "官方媒体对此事保持沉默，相关话题在社交平台上遭到删除。",
+        "官方媒體對此事保持沉默，相關話題在社交平台上遭到刪除。",
+    ),
     ("一位不愿具名的官员透露，会谈进展并不顺利。", "一位不願具名的官員透露，會談進展並不順利。"),
     ("统计数据显示，今年前五个月的出口额同比下降。", "統計數據顯示，今年前五個月的出口額同比下降。"),
     ("这是双方领导人今年以来的第三次会面。", "這是雙方領導人今年以來的第三次會面。"),
@@ -115,11 +118,11 @@ SECTION_NAMES: dict[str, Pair] = {
 }
 
 NOTICE: Pair = (
-    "大陆网友注意：本文中的链接除 <a href=\"https://github.com/bannedbook/fanqiang\" >翻墙</a>软件下载和"
-    "<a href=\"https://github.com/killgcd/justmysocks/blob/master/README.md\">翻墙推荐</a>链接外全部为禁网链接，"
+    '大陆网友注意：本文中的链接除 <a href="https://github.com/bannedbook/fanqiang" >翻墙</a>软件下载和'
+    '<a href="https://github.com/killgcd/justmysocks/blob/master/README.md">翻墙推荐</a>链接外全部为禁网链接，'
     "未翻墙状态下打不开，请勿点击。",
-    "大陸網友注意：本文中的鏈接除 <a href=\"https://github.com/bannedbook/fanqiang\" >翻牆</a>軟件下載和"
-    "<a href=\"https://github.com/killgcd/justmysocks/blob/master/README.md\">翻牆推薦</a>鏈接外全部為禁網鏈接，"
+    '大陸網友注意：本文中的鏈接除 <a href="https://github.com/bannedbook/fanqiang" >翻牆</a>軟件下載和'
+    '<a href="https://github.com/killgcd/justmysocks/blob/master/README.md">翻牆推薦</a>鏈接外全部為禁網鏈接，'
     "未翻牆狀態下打不開，請勿點擊。",
 )
 NOTICE_FOLLOW_UP: Pair = (

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from newsspider.loaders import load_article
 from newsspider.sites import bannedbook as site
+from newsspider.spiders.base import NewsSpider
 
 
 def _parse_max_pages(value: Any) -> int:
@@ -46,7 +47,7 @@ def _parse_start_urls(value: Any) -> list[str]:
     return urls
 
 
-class BannedbookSpider(scrapy.Spider):
+class BannedbookSpider(NewsSpider):
     """Category archives -> article pages -> their related articles.
 
     Arguments (``-a``): ``start_urls`` (comma-separated; the crawl stays on their hosts),
@@ -94,9 +95,7 @@ class BannedbookSpider(scrapy.Spider):
 
     def _listing_request(self, url: str, page: int) -> scrapy.Request:
         self._count("requests/listing_page")
-        return scrapy.Request(
-            url, callback=self.parse_listing, cb_kwargs={"page": page}, meta={"page_kind": "listing"}
-        )
+        return scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"page": page}, meta={"page_kind": "listing"})
 
     def parse_listing(self, response: Response, page: int = 1) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):

@@ -1,0 +1,156 @@
+"""A real `scrapy crawl bannedbook` against the sample site served on 127.0.0.1."""
+
+import json
+import subprocess
+import sys
+from dataclasses import fields
+from urllib.parse import urlsplit
+
+import pytest
+from jsonschema import Draft202012Validator
+from lxml import html as lxml_html
+
+from newsspider.cleaning import text_lines
+from newsspider.items import Article
+from newsspider.pipelines import load_schema
+from newsspider.samplesite.generator import SampleSite
+from tests.conftest import PROJECT, subprocess_env
+from tests.helpers import NON_ARTICLE_MARKERS
+
+
+@pytest.fixture(scope="module")
+def site(sample_server):
+    return SampleSite(seed=sample_server.seed, articles=sample_server.articles)
+
+
+@pytest.fixture(scope="module")
+def crawl(sample_server, site, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("crawl")
+    output, probe, log = tmp / "items.jsonl", tmp / "probe.json", tmp / "crawl.log"
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "bannedbook",
+        "-a",
+        "start_urls=" + ",".join(site.start_urls(sample_server.base_url)),
+        "-O",
+        str(output),
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "-s",
+        'DOWNLOADER_MIDDLEWARES={"probe.RequestRecorder": 990}',
+        "-s",
+        f"PROBE_FILE={probe}",
+        "-s",
+        f"LOG_FILE={log}",
+    ]
+    default_feeds = set((PROJECT / "output").rglob("*.jsonl"))
+    result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {
+        "new_default_feeds": set((PROJECT / "output").rglob("*.jsonl")) - default_feeds,
+        "lines": output.read_bytes().decode("utf-8").splitlines(),
+        "probe": json.loads(probe.read_text("utf-8")),
+        "log": log.read_text("utf-8"),
+        "server_paths": sample_server.requested_paths(),
+    }
+
+
+@pytest.fixture(scope="module")
+def records(crawl):
+    return [json.loads(line) for line in crawl["lines"]]
+
+
+def test_every_expected_article_exactly_once(records, site):
+    ids = [r["articleId"] for r in records]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(site.public_ids)
+
+
+def test_records_are_exactly_the_expected_ones(records, site, sample_server):
+    expected = site.expected_records(sample_server.base_url)
+    for record in records:
+        want = expected[record["articleId"]]
+        got = {**record, "metadata": {**record["metadata"], "dateDownloaded": None}}
+        html = got.pop("articleBodyHtml")
+        want = {k: v for k, v in want.items() if k != "articleBodyHtml"}
+        assert got == want, record["articleId"]
+        # The HTML is the one the text was made from.
+        assert (
+            text_lines(lxml_html.fragment_fromstring(html, create_parent="div")) == record["articleBody"].splitlines()
+        )
+
+
+def test_every_record_validates_and_keeps_the_field_order(records):
+    validator = Draft202012Validator(load_schema())
+    order = [f.name for f in fields(Article)]
+    for record in records:
+        assert not list(validator.iter_errors(record)), record["articleId"]
+        assert list(record) == order
+
+
+def test_output_is_utf8_without_escapes(crawl):
+    assert crawl["lines"]
+    assert not any("\\u" in line for line in crawl["lines"])
+    assert any("禁" in line or "的" in line for line in crawl["lines"])
+
+
+def test_no_non_article_text_anywhere(records):
+    for record in records:
+        for marker in NON_ARTICLE_MARKERS:
+            assert marker not in record["articleBody"], (record["articleId"], marker)
+            assert marker not in record["articleBodyHtml"], (record["articleId"], marker)
+
+
+def test_robots_disallowed_path_never_requested(crawl):
+    assert "/robots.txt" in crawl["server_paths"]
+    assert not any(p.startswith("/bnews/members/") for p in crawl["server_paths"])
+    assert not any("/bnews/members/" in u for u in crawl["probe"]["requests"])
+    assert crawl["probe"]["stats"]["robotstxt/forbidden"] == 1
+
+
+def test_no_request_to_another_host(crawl, sample_server):
+    hosts = {urlsplit(u).netloc for u in crawl["probe"]["requests"]}
+    assert hosts == {urlsplit(sample_server.base_url).netloc}
+    # Offsite links were there to follow (promo lists, tags, github) and were not.
+    assert len(crawl["probe"]["requests"]) == len(crawl["server_paths"])
+
+
+def test_promo_ad_and_amp_links_never_followed(crawl, site):
+    paths = crawl["server_paths"]
+    assert not any(p.endswith("/amp") or p.endswith("/amp/") for p in paths)
+    promo = set(site.promo_ids())
+    assert not any(p.rsplit("/", 1)[-1].removesuffix(".html") in promo for p in paths)
+
+
+def test_crawl_counts_and_clean_log(crawl, site):
+    stats = crawl["probe"]["stats"]
+    assert crawl["probe"]["reason"] == "finished"
+    assert stats["newsspider/validate/valid"] == len(site.public_ids)
+    assert stats["newsspider/dedupe/unique"] == len(site.public_ids)
+    assert stats["newsspider/requests/article/fallback_traditional"] == 2  # the two mirror-only articles
+    assert stats["newsspider/clean/stripped/promo"] == len(site.public_ids)
+    assert not crawl["new_default_feeds"]  # -O replaced the default feed, as in any Scrapy project
+    assert "Traceback" not in crawl["log"]
+    assert "ERROR" not in crawl["log"]
+
+
+def test_demo_command_crawls_the_sample_site(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "newsspider", "demo", "--output", str(tmp_path), "--articles", "40"],
+        cwd=PROJECT,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    (feed,) = (tmp_path / "bannedbook").glob("*.jsonl")
+    assert len(feed.read_text("utf-8").splitlines()) == len(SampleSite(articles=40).public_ids)
+    assert "missing: 0  unexpected: 0  duplicates: 0" in result.stdout

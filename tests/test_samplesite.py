@@ -1,0 +1,104 @@
+"""The sample site is faithful to the real templates, and extraction matches what it expects."""
+
+import pytest
+from jsonschema import Draft202012Validator
+from scrapy.http import HtmlResponse
+
+from newsspider.pipelines import load_schema
+from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
+from tests.conftest import project_crawler
+from tests.helpers import NON_ARTICLE_MARKERS, extract, without_download_time
+
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return SampleSite()
+
+
+def fetch(sample, path):
+    status, content_type, body = sample.render(path, BASE)
+    return status, body
+
+
+def test_generation_is_deterministic(sample):
+    again = SampleSite()
+    assert again.public_ids == sample.public_ids
+    assert again.expected_records(BASE) == sample.expected_records(BASE)
+    assert SampleSite(seed=7).public_ids != sample.public_ids
+
+
+def test_site_has_what_the_issue_asks_for(sample):
+    articles = [sample.articles[a] for a in sample.public_ids]
+    assert len(articles) >= 300
+    assert {"author_first", "credit_first"} == {a.layout for a in articles}
+    assert any(a.source_in_src_info and a.source for a in articles)
+    assert any(a.layout == "credit_first" for a in articles)
+    assert any(a.editor for a in articles) and any(not a.editor for a in articles)
+    sections = {a.section for a in articles}
+    assert len(sections) >= 3 and any("/" in s for s in sections)
+    assert {t for _, t in LISTED_SECTIONS} == {"postlist", "posts-item"}
+    assert sample.listing("tag")
+    related = [r for a in articles for r in a.related]
+    assert {"plain", "tw", "amp"} == {variant for _, variant in related}
+    assert any(sample.articles[rid].section != a.section for a in articles for rid, _ in a.related)
+
+
+@pytest.mark.parametrize("section", [s for s, _ in LISTED_SECTIONS] + ["tag"])
+def test_every_listing_paginates_and_carries_ads(sample, section):
+    path = sample._listing_path(section, 1, 0)
+    status, body = fetch(sample, path)
+    assert status == 200
+    assert "banner-ads" in body and "adsbygoogle" in body and "wp-pagenavi" in body
+    assert fetch(sample, sample._listing_path(section, 2, 0))[0] == 200
+    assert fetch(sample, sample._listing_path(section, 99, 0))[0] == 404
+
+
+def test_each_article_exists_in_three_views(sample):
+    for article_id in sample.public_ids[:40]:
+        article = sample.articles[article_id]
+        simplified, traditional, amp = (
+            fetch(sample, article.path()),
+            fetch(sample, article.path(traditional=True)),
+            fetch(sample, article.path(traditional=article.kind == "tw_only", amp=True)),
+        )
+        assert traditional[0] == 200 and amp[0] == 200
+        assert simplified[0] == (404 if article.kind == "tw_only" else 200)
+        assert 'lang="zh-TW"' in traditional[1] and "相關閱讀" in traditional[1]
+        assert "<html amp" in amp[1]
+        page = traditional[1] if article.kind == "tw_only" else simplified[1]
+        assert 'class="texttj"' in page and "banner-ads" in page and 'class="notice"' in page
+
+
+def test_robots_txt_disallows_a_path_a_listing_links_into(sample):
+    status, robots = fetch(sample, "/robots.txt")
+    assert status == 200 and "Disallow: /bnews/members/" in robots
+    assert "/bnews/members/" in fetch(sample, "/bnews/worldnews/")[1]
+
+
+def test_expected_records_validate_against_the_schema(sample):
+    validator = Draft202012Validator(load_schema())
+    for record in sample.expected_records(BASE).values():
+        record = {
+            **record,
+            "articleBodyHtml": "<p>x</p>",
+            "metadata": {**record["metadata"], "dateDownloaded": "2024-01-01T00:00:00Z"},
+        }
+        assert not list(validator.iter_errors(record)), record["articleId"]
+
+
+@pytest.mark.parametrize("traditional", [False, True], ids=["zh-CN", "zh-TW"])
+def test_extraction_matches_every_expected_record(sample, traditional):
+    crawler = project_crawler()
+    for article_id in sample.public_ids:
+        expected = sample.expected_record(article_id, BASE, traditional=traditional)
+        status, body = fetch(sample, expected["url"][len(BASE) :])
+        assert status == 200
+        response = HtmlResponse(url=expected["url"], body=body.encode("utf-8"), encoding="utf-8")
+        record = without_download_time(extract(response, crawler))
+        html = record.pop("articleBodyHtml")
+        expected.pop("articleBodyHtml")
+        assert record == expected, article_id
+        for marker in NON_ARTICLE_MARKERS:
+            assert marker not in html, (article_id, marker)
