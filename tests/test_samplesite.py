@@ -50,7 +50,7 @@ def test_every_listing_paginates_and_carries_ads(sample, section):
     path = sample._listing_path(section, 1, 0)
     status, body = fetch(sample, path)
     assert status == 200
-    assert "banner-ads" in body and "adsbygoogle" in body and "wp-pagenavi" in body
+    assert "banner-ads" in body and "adsbygoogle" in body and "wp-pagenavi" in body and 'class="texttj"' in body
     assert fetch(sample, sample._listing_path(section, 2, 0))[0] == 200
     assert fetch(sample, sample._listing_path(section, 99, 0))[0] == 404
 

@@ -540,7 +540,7 @@ class SampleSite:
         center = (
             f'<h2 class="pagetitle">【{html.escape(name)}】文章列表</h2>\n'
             '<div id="archive-share"><div class="sharethis-inline-share-buttons"></div></div>\n'
-            f"{body}\n{nav}"
+            f"{body}\n{self._promo_list(script, base)}\n{nav}"
         )
         return self._page(script, base, path, name, center, head_meta)
 
