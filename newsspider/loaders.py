@@ -108,6 +108,8 @@ def load_article(response: TextResponse, spider_name: str) -> Article | None:
             "spider": spider_name,
             "contentHash": None,
             "schemaVersion": SCHEMA_VERSION,
+            "version": None,
+            "previousHash": None,
         },
     )
     return loader.load_item()

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newsspider.cleaning import clean_article_html, validate_selectors
+from newsspider.extensions import COVERAGE_FIELDS, CrawlState
 from newsspider.processors import content_hash
 
 
@@ -85,12 +86,21 @@ class ValidationPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        problem = record_problem(adapter.asdict(), self.validator)
+        record = adapter.asdict()
+        self._count_coverage(record)
+        problem = record_problem(record, self.validator)
         if problem is not None:
             self.stats.inc_value(f"newsspider/validate/dropped/{problem}")
             raise DropItem(f"{problem}: {adapter.get('url')}", log_level="INFO")
         self.stats.inc_value("newsspider/validate/valid")
         return item
+
+    def _count_coverage(self, record: dict[str, Any]) -> None:
+        """Which fields article pages yield, valid or not: the drift alarm's raw numbers."""
+        self.stats.inc_value("newsspider/coverage/pages")
+        for field in COVERAGE_FIELDS:
+            if record.get(field):
+                self.stats.inc_value(f"newsspider/coverage/{field}")
 
 
 class DeduplicationPipeline:
@@ -111,4 +121,33 @@ class DeduplicationPipeline:
             raise DropItem(f"duplicate_article_id: {article_id}", log_level="INFO")
         self.seen.add(article_id)
         self.stats.inc_value("newsspider/dedupe/unique")
+        return item
+
+
+class IncrementalPipeline:
+    """Emits an article only when it is new (``metadata.version`` 1) or its text changed (the
+    version goes up and ``metadata.previousHash`` names the last emitted text). Without the crawl
+    state (``NEWSSPIDER_STATE_ENABLED=False``) every record passes with a null version."""
+
+    def __init__(self, crawler: Crawler):
+        self.stats = crawler.stats
+        self.state: CrawlState | None = crawler.get_extension(CrawlState)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if self.state is None:
+            return item
+        adapter = ItemAdapter(item)
+        metadata = dict(adapter["metadata"])
+        last = self.state.emitted_state(adapter["articleId"])
+        if last is not None and last.content_hash == metadata["contentHash"]:
+            self.stats.inc_value("newsspider/incremental/unchanged")
+            raise DropItem(f"unchanged: {adapter['articleId']}", log_level="DEBUG")
+        metadata["version"] = last.version + 1 if last else 1
+        metadata["previousHash"] = last.content_hash if last else None
+        adapter["metadata"] = metadata
+        self.stats.inc_value(f"newsspider/incremental/{'changed' if last else 'new'}")
         return item

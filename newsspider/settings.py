@@ -26,11 +26,41 @@ ITEM_PIPELINES = {
     "newsspider.pipelines.CleaningPipeline": 100,
     "newsspider.pipelines.ValidationPipeline": 200,
     "newsspider.pipelines.DeduplicationPipeline": 300,
+    "newsspider.pipelines.IncrementalPipeline": 400,
 }
+# After the feed exporter (order 0), so that they see each record once it is on disk.
+EXTENSIONS = {
+    "newsspider.extensions.CrawlState": 500,
+    "newsspider.extensions.RunReport": 510,
+}
+# `scrapy crawl` exits non-zero when the run's verdict is failed (newsspider/commands/crawl.py).
+COMMANDS_MODULE = "newsspider.commands"
 
 FEED_EXPORT_ENCODING = "utf-8"
-# Where records go when no feed is given (-o/-O, FEEDS); "" for nowhere. %(time)s is UTC.
-NEWSSPIDER_DEFAULT_FEED = "output/%(name)s/%(time)s.jsonl"
+FEED_EXPORTERS = {
+    "jsonlines": "newsspider.exporters.FlushingJsonLinesItemExporter",
+    "jsonl": "newsspider.exporters.FlushingJsonLinesItemExporter",
+}
+# Where records go when no feed is given (-o/-O, FEEDS); "" for nowhere. run_id sorts by UTC time.
+NEWSSPIDER_DEFAULT_FEED = "output/%(name)s/%(run_id)s.jsonl"
+# The run report goes beside the first local feed; here when there is none.
+NEWSSPIDER_REPORT_ENABLED = True
+NEWSSPIDER_REPORT_URI = "output/%(name)s/%(run_id)s.report.json"
+
+# Incremental crawling: what was emitted, and when each article page was fetched.
+NEWSSPIDER_STATE_ENABLED = True
+NEWSSPIDER_STATE_URI = "sqlite:///state/%(name)s.sqlite3"
+NEWSSPIDER_STATE_COMMIT_EVERY = 100
+# Seconds after which a held article linked from a listing is fetched again (None = never).
+NEWSSPIDER_REFRESH_AFTER = None
+# Stop paginating a listing after this many pages in a row whose entries are all held.
+NEWSSPIDER_STOP_AFTER_KNOWN_PAGES = 1
+
+# Drift alarms: any of these crossed makes the run's verdict "failed".
+NEWSSPIDER_ALARM_COVERAGE = {"headline": 0.98, "articleBody": 0.98, "datePublished": 0.95}
+NEWSSPIDER_ALARM_MAX_DROPPED_SHARE = 0.05
+NEWSSPIDER_ALARM_MIN_PAGES = 20
+NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES = 10
 
 # Listing pages per start URL (0 = no limit); `-a max_pages=N` overrides.
 NEWSSPIDER_MAX_PAGES = 0

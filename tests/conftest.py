@@ -39,6 +39,20 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
+# The sample site is on loopback: no politeness delays needed.
+LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
+
+
+def crawl_command(start_urls: list[str], settings: dict, output: Path | None = None, *args: str) -> list[str]:
+    """``scrapy crawl bannedbook`` as a user types it, with ``-s`` for each setting."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "bannedbook", "-a", "start_urls=" + ",".join(start_urls)]
+    if output is not None:
+        command += ["-O", str(output)]
+    for name, value in {**LOOPBACK_SETTINGS, **settings}.items():
+        command += ["-s", f"{name}={value}"]
+    return command + list(args)
+
+
 class SampleServerProcess:
     """``python -m newsspider serve`` on a free loopback port, with a request log."""
 

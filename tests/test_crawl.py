@@ -14,7 +14,7 @@ from newsspider.cleaning import text_lines
 from newsspider.items import Article
 from newsspider.pipelines import load_schema
 from newsspider.samplesite.generator import SampleSite
-from tests.conftest import PROJECT, subprocess_env
+from tests.conftest import PROJECT, crawl_command, subprocess_env
 from tests.helpers import NON_ARTICLE_MARKERS
 
 
@@ -27,29 +27,13 @@ def site(sample_server):
 def crawl(sample_server, site, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("crawl")
     output, probe, log = tmp / "items.jsonl", tmp / "probe.json", tmp / "crawl.log"
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "bannedbook",
-        "-a",
-        "start_urls=" + ",".join(site.start_urls(sample_server.base_url)),
-        "-O",
-        str(output),
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
-        "-s",
-        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-        "-s",
-        'DOWNLOADER_MIDDLEWARES={"probe.RequestRecorder": 990}',
-        "-s",
-        f"PROBE_FILE={probe}",
-        "-s",
-        f"LOG_FILE={log}",
-    ]
+    settings = {
+        "DOWNLOADER_MIDDLEWARES": '{"probe.RequestRecorder": 990}',
+        "PROBE_FILE": probe,
+        "LOG_FILE": log,
+        "NEWSSPIDER_STATE_ENABLED": False,
+    }
+    command = crawl_command(site.start_urls(sample_server.base_url), settings, output)
     default_feeds = set((PROJECT / "output").rglob("*.jsonl"))
     result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -41,7 +41,9 @@ def raw_item(**changes) -> Article:
             "dateDownloaded": "2024-06-20T00:00:00Z",
             "spider": "bannedbook",
             "contentHash": None,
-            "schemaVersion": "1.0.0",
+            "schemaVersion": "1.1.0",
+            "version": None,
+            "previousHash": None,
         },
     )
     for key, value in changes.items():

@@ -20,8 +20,10 @@ from newsspider.samplesite.generator import SampleSite
 from newsspider.samplesite.server import SampleServer
 from newsspider.spiders.bannedbook import BannedbookSpider
 
-# Loopback needs no politeness delays; everything else is the project's own configuration.
+# Loopback needs no politeness delays, and each demo is a fresh site on a fresh port, so it keeps
+# no crawl state; everything else is the project's own configuration.
 LOOPBACK_SETTINGS = {
+    "NEWSSPIDER_STATE_ENABLED": False,
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,

@@ -256,6 +256,8 @@ class SampleSite:
                 "spider": spider,
                 "contentHash": "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest(),
                 "schemaVersion": SCHEMA_VERSION,
+                "version": None,
+                "previousHash": None,
             },
         }
 

@@ -13,6 +13,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsspider.extensions import CrawlState
 from newsspider.loaders import load_article
 from newsspider.sites import bannedbook as site
 from newsspider.spiders.base import NewsSpider
@@ -52,6 +53,7 @@ class BannedbookSpider(NewsSpider):
 
     Arguments (``-a``): ``start_urls`` (comma-separated; the crawl stays on their hosts),
     ``max_pages`` (listing pages per start URL, 0 = no limit), ``since`` (YYYY-MM-DD).
+    With the crawl state on, articles already held are not fetched again (see README).
     """
 
     name = "bannedbook"
@@ -68,6 +70,7 @@ class BannedbookSpider(NewsSpider):
         self._max_pages_arg = max_pages
         self._since_arg = since
         self._requested_ids: set[str] = set()
+        self.crawl_state: CrawlState | None = None  # set in start(), once the crawl's extensions exist
 
     @classmethod
     def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> BannedbookSpider:
@@ -83,9 +86,18 @@ class BannedbookSpider(NewsSpider):
             spider._max_pages_arg if spider._max_pages_arg is not None else settings.getint("NEWSSPIDER_MAX_PAGES")
         )
         spider.since = _parse_since(spider._since_arg or settings.get("NEWSSPIDER_SINCE"))
+        refresh = settings.get("NEWSSPIDER_REFRESH_AFTER")
+        spider.refresh_after = None if refresh in (None, "", "None") else float(refresh)
+        spider.stop_after_known_pages = max(1, settings.getint("NEWSSPIDER_STOP_AFTER_KNOWN_PAGES"))
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.crawl_state = self.crawler.get_extension(CrawlState)
+        if self.crawl_state is not None:
+            # Links an earlier run found but did not fetch (it was killed, or the page failed).
+            for url in self.crawl_state.frontier().values():
+                for request in self._follow_article(url, "frontier"):
+                    yield request
         for url in self.start_urls:
             if site.parse_article_url(url):
                 for request in self._follow_article(url, "start"):
@@ -93,11 +105,16 @@ class BannedbookSpider(NewsSpider):
             else:
                 yield self._listing_request(url, page=1)
 
-    def _listing_request(self, url: str, page: int) -> scrapy.Request:
+    def _listing_request(self, url: str, page: int, held_streak: int = 0) -> scrapy.Request:
         self._count("requests/listing_page")
-        return scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"page": page}, meta={"page_kind": "listing"})
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            cb_kwargs={"page": page, "held_streak": held_streak},
+            meta={"page_kind": "listing"},
+        )
 
-    def parse_listing(self, response: Response, page: int = 1) -> Iterator[scrapy.Request]:
+    def parse_listing(self, response: Response, page: int = 1, held_streak: int = 0) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             self._count("skipped/not_html")
             return
@@ -107,14 +124,20 @@ class BannedbookSpider(NewsSpider):
             for href in response.css(selector).getall()
         ]
         dates = []
+        held = 0
         for url in dict.fromkeys(entries):
             parsed = site.parse_article_url(url)
             if parsed is not None:
                 dates.append(parsed.date)
+                held += self._holds(parsed.article_id)
             yield from self._follow_article(url, "listing")
 
         if not dates:
             self._count("pagination/stopped_no_entries")
+            return
+        held_streak = held_streak + 1 if held == len(dates) else 0
+        if self.crawl_state is not None and held_streak >= self.stop_after_known_pages:
+            self._count("pagination/stopped_known")
             return
         if self.max_pages and page >= self.max_pages:
             self._count("pagination/stopped_max_pages")
@@ -124,7 +147,7 @@ class BannedbookSpider(NewsSpider):
             return
         next_url = self._next_page(response)
         if next_url:
-            yield self._listing_request(next_url, page + 1)
+            yield self._listing_request(next_url, page + 1, held_streak)
 
     @staticmethod
     def _next_page(response: TextResponse) -> str | None:
@@ -141,6 +164,8 @@ class BannedbookSpider(NewsSpider):
         if item is None:
             self._count("skipped/not_article_url")
             return
+        if self.crawl_state is not None:
+            self.crawl_state.note_fetched(item.articleId, response.url)
         yield item
         for href in response.css(site.RELATED_LINKS + "::attr(href)").getall():
             yield from self._follow_article(response.urljoin(href), "related")
@@ -158,6 +183,18 @@ class BannedbookSpider(NewsSpider):
             self._count("links/known_article")
             return
         self._requested_ids.add(parsed.article_id)
+        if self._holds(parsed.article_id):
+            # Held articles are fetched again only from listings, once the refresh window passed.
+            if (
+                via != "listing"
+                or self.refresh_after is None
+                or self.crawl_state.fetched_since(parsed.article_id, self.refresh_after)
+            ):
+                self._count("links/held_article")
+                return
+            via = "refresh"
+        elif self.crawl_state is not None and via == "related":
+            self.crawl_state.note_discovered(parsed.article_id, site.article_url(url))
         self._count(f"requests/article/{via}")
         yield scrapy.Request(
             site.article_url(url),
@@ -180,6 +217,9 @@ class BannedbookSpider(NewsSpider):
             return
         self._count("requests/article/fallback_traditional")
         yield request.replace(url=site.article_url(request.url, traditional=True))
+
+    def _holds(self, article_id: str) -> bool:
+        return self.crawl_state is not None and self.crawl_state.is_held(article_id)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newsspider/{key}")

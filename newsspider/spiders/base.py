@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import scrapy
 from scrapy.settings import BaseSettings
 
 
+def new_run_id() -> str:
+    """UTC time to the microsecond: run ids (and so output file names) sort by start time."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+
+
 class NewsSpider(scrapy.Spider):
+    def __init__(self, run_id: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.run_id = run_id or new_run_id()
+
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)

@@ -1,0 +1,335 @@
+"""Crawl-level components: the persistent crawl state and the per-run report with its verdict."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.extensions.feedexport import FeedExporter
+
+from newsspider.sites import bannedbook as site
+from newsspider.state import ArticleState, Emission, StateChanges, StateStore, open_store
+
+logger = logging.getLogger(__name__)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def local_feed_paths(crawler: Crawler) -> list[Path]:
+    """Absolute paths of the run's local feed files (other storages cannot be read back)."""
+    exporter = crawler.get_extension(FeedExporter)
+    paths = []
+    for slot in getattr(exporter, "slots", []) if exporter else []:
+        parts = urlsplit(slot.uri)
+        if parts.scheme in ("", "file") or len(parts.scheme) == 1:  # a Windows drive is no scheme
+            path = unquote(parts.path) if parts.scheme == "file" else slot.uri
+            paths.append(Path(path).resolve())
+    return paths
+
+
+class CrawlState:
+    """Owns the :class:`~newsspider.state.StateStore` during a crawl.
+
+    An article counts as emitted only once its line is in the output file: the feed exporter
+    writes (and flushes) the line in its ``item_scraped`` handler, which runs before this one.
+    Emissions are written to the store in batches; a run killed between two batches is
+    replayed at the next start from the complete lines of its output files.
+    """
+
+    def __init__(self, crawler: Crawler, store: StateStore):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.store = store
+        self.spider_name: str = crawler.spidercls.name
+        self.batch_size = max(1, crawler.settings.getint("NEWSSPIDER_STATE_COMMIT_EVERY"))
+        self.run_id: str | None = None
+        self.changes = StateChanges.empty()
+        self._cache: dict[str, ArticleState | None] = {}
+        self._emitted_this_run: set[str] = set()
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlState:
+        settings = crawler.settings
+        if not settings.getbool("NEWSSPIDER_STATE_ENABLED"):
+            raise NotConfigured("NEWSSPIDER_STATE_ENABLED is off")
+        return cls(crawler, open_store(settings.get("NEWSSPIDER_STATE_URI"), name=crawler.spidercls.name))
+
+    # --- what the spider and the pipeline ask -------------------------------------------------
+
+    def emitted_state(self, article_id: str) -> ArticleState | None:
+        """The article's last emitted version, ``None`` when it was never emitted."""
+        if article_id not in self._cache:
+            self._cache[article_id] = self.store.get(self.spider_name, [article_id]).get(article_id)
+        state = self._cache[article_id]
+        return state if state is not None and state.version > 0 else None
+
+    def is_held(self, article_id: str) -> bool:
+        """Emitted by an earlier run: this run's own records do not make an article "held", or
+        a first crawl would stop paginating where its related links had run ahead."""
+        return article_id not in self._emitted_this_run and self.emitted_state(article_id) is not None
+
+    def fetched_since(self, article_id: str, seconds: float) -> bool:
+        """True when the article page was fetched less than ``seconds`` ago."""
+        state = self._cache.get(article_id)
+        if state is None or not state.last_fetched:
+            return False
+        fetched = datetime.strptime(state.last_fetched, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return (datetime.now(UTC) - fetched).total_seconds() < seconds
+
+    def frontier(self) -> dict[str, str]:
+        return self.store.frontier(self.spider_name)
+
+    def note_fetched(self, article_id: str, url: str) -> None:
+        self.changes.fetched[article_id] = (url, utc_now())
+        self.changes.discovered.pop(article_id, None)
+
+    def note_discovered(self, article_id: str, url: str) -> None:
+        if article_id not in self.changes.fetched:
+            self.changes.discovered.setdefault(article_id, url)
+
+    # --- signals ------------------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        for run in self.store.unfinished_runs(self.spider_name):
+            replayed = self._replay(run.feeds)
+            self.store.end_run(self.spider_name, run.run_id, "killed", utc_now())
+            self.stats.inc_value("newsspider/state/replayed_records", replayed)
+            logger.warning("Run %s did not finish; %d records replayed from its output", run.run_id, replayed)
+        self.run_id = getattr(spider, "run_id", None) or utc_now()
+        feeds = [str(p) for p in local_feed_paths(self.crawler)]
+        self.store.begin_run(self.spider_name, self.run_id, feeds, utc_now())
+
+    def item_scraped(self, item: Any, spider: Spider) -> None:
+        adapter = ItemAdapter(item)
+        metadata = adapter.get("metadata") or {}
+        if metadata.get("version") is None:
+            return
+        self._emitted_this_run.add(adapter["articleId"])
+        self.changes.emitted[adapter["articleId"]] = Emission(
+            article_id=adapter["articleId"],
+            canonical_url=adapter.get("canonicalUrl") or adapter.get("url"),
+            content_hash=metadata["contentHash"],
+            version=metadata["version"],
+        )
+        if len(self.changes.emitted) >= self.batch_size:
+            self.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.flush()
+        self.store.end_run(self.spider_name, self.run_id, reason, utc_now())
+        self.store.close()
+
+    def flush(self) -> None:
+        if not self.changes:
+            return
+        changes, self.changes = self.changes, StateChanges.empty()
+        self.store.apply(self.spider_name, changes, utc_now())
+        for article_id in set(changes.emitted) | set(changes.fetched):
+            self._cache.pop(article_id, None)
+        self.stats.inc_value("newsspider/state/batches")
+
+    def _replay(self, feeds: tuple[str, ...]) -> int:
+        """Mark every complete, parseable line of a killed run's output as emitted."""
+        changes = StateChanges.empty()
+        for feed in feeds:
+            path = Path(feed)
+            if not path.exists():
+                continue
+            with path.open("rb") as lines:
+                for raw in lines:
+                    emission = _emission_from_line(raw)
+                    if emission is not None:
+                        changes.emitted[emission.article_id] = emission
+        for emission in changes.emitted.values():
+            for url in emission.related_urls:
+                parsed = site.parse_article_url(url)
+                if parsed and parsed.article_id not in changes.emitted:
+                    changes.discovered.setdefault(parsed.article_id, site.article_url(url))
+        self.store.apply(self.spider_name, changes, utc_now())
+        return len(changes.emitted)
+
+
+def _emission_from_line(raw: bytes) -> Emission | None:
+    if not raw.endswith(b"\n"):  # the torn last line of a killed run
+        return None
+    try:
+        record = json.loads(raw)
+        metadata = record["metadata"]
+        return Emission(
+            article_id=str(record["articleId"]),
+            canonical_url=record.get("canonicalUrl") or record["url"],
+            content_hash=metadata["contentHash"],
+            version=int(metadata["version"]),
+            related_urls=tuple(r["url"] for r in record.get("relatedArticles") or []),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class RunReport:
+    """Writes ``<run id>.report.json`` beside the run's output and decides the run's verdict.
+
+    The verdict is ``failed`` when a drift alarm goes off: field coverage below its threshold,
+    too large a share of article pages dropped, or no record at all from many article pages.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        settings = crawler.settings
+        self.coverage_thresholds: dict[str, float] = settings.getdict("NEWSSPIDER_ALARM_COVERAGE")
+        self.max_dropped_share = settings.getfloat("NEWSSPIDER_ALARM_MAX_DROPPED_SHARE")
+        self.min_pages = settings.getint("NEWSSPIDER_ALARM_MIN_PAGES")
+        self.zero_records_pages = settings.getint("NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES")
+        self.report_uri: str = settings.get("NEWSSPIDER_REPORT_URI")
+        self.started = utc_now()
+        self.feeds: list[Path] = []
+        self.verdict: str | None = None
+        self.report: dict[str, Any] | None = None
+        self.path: Path | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunReport:
+        if not crawler.settings.getbool("NEWSSPIDER_REPORT_ENABLED"):
+            raise NotConfigured("NEWSSPIDER_REPORT_ENABLED is off")
+        return cls(crawler)
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = utc_now()
+        self.feeds = local_feed_paths(self.crawler)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.stats.get_stats()
+        self.report = build_report(
+            stats,
+            spider=spider.name,
+            run_id=getattr(spider, "run_id", None),
+            job=getattr(spider, "_job", None),
+            started=self.started,
+            ended=utc_now(),
+            reason=reason,
+            feeds=[str(p) for p in self.feeds],
+        )
+        alarms = self.alarms(self.report)
+        self.verdict = "failed" if alarms else "ok"
+        self.report["alarms"] = alarms
+        self.report["verdict"] = self.verdict
+        self.stats.set_value("newsspider/verdict", self.verdict)
+        for alarm in alarms:
+            logger.error("Drift alarm: %s", alarm["message"])
+        self.path = self._report_path(spider)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        logger.info("Run report (verdict %s): %s", self.verdict, self.path)
+
+    def _report_path(self, spider: Spider) -> Path:
+        if self.feeds:
+            feed = self.feeds[0]
+            return feed.with_name(feed.name.rsplit(".", 1)[0] + ".report.json")
+        return Path(self.report_uri % {"name": spider.name, "run_id": getattr(spider, "run_id", "run")})
+
+    def alarms(self, report: dict[str, Any]) -> list[dict[str, Any]]:
+        found = []
+        coverage = report["coverage"]
+        pages = coverage["articlePages"]
+        if pages >= self.min_pages:
+            for field, threshold in self.coverage_thresholds.items():
+                value = coverage.get(field, 0.0)
+                if value < threshold:
+                    found.append(
+                        _alarm(
+                            f"coverage.{field}",
+                            value,
+                            threshold,
+                            f"{field} coverage {value:.3f} is below {threshold} over {pages} article pages",
+                        )
+                    )
+            dropped = sum(report["records"]["droppedInvalid"].values())
+            share = dropped / pages
+            if share > self.max_dropped_share:
+                found.append(
+                    _alarm(
+                        "dropped_share",
+                        round(share, 4),
+                        self.max_dropped_share,
+                        f"{dropped} of {pages} article pages dropped ({share:.1%}), above {self.max_dropped_share:.1%}",
+                    )
+                )
+        if pages >= self.zero_records_pages and report["records"]["valid"] == 0:
+            found.append(
+                _alarm("zero_records", 0, self.zero_records_pages, f"no valid record from {pages} article pages")
+            )
+        return found
+
+
+def _alarm(check: str, value: float, threshold: float, message: str) -> dict[str, Any]:
+    return {"check": check, "value": value, "threshold": threshold, "message": message}
+
+
+def _with_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {k[len(prefix) :]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+COVERAGE_FIELDS = ("headline", "articleBody", "authors", "source", "datePublished", "tags")
+
+
+def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
+    """The run report, from the crawl's stats."""
+    requests = _with_prefix(stats, "newsspider/requests/article/")
+    pages = stats.get("newsspider/coverage/pages", 0)
+    return {
+        "spider": run["spider"],
+        "runId": run["run_id"],
+        "job": run["job"],
+        "start": run["started"],
+        "end": run["ended"],
+        "finishReason": run["reason"],
+        "output": run["feeds"],
+        "pagesRequested": {
+            "listing": stats.get("newsspider/requests/listing_page", 0),
+            "article": sum(v for k, v in requests.items() if k != "related"),
+            "related": requests.get("related", 0),
+            "articleBySource": requests,
+            "responses": stats.get("response_received_count", 0),
+        },
+        "records": {
+            "emitted": stats.get("item_scraped_count", 0),
+            "new": stats.get("newsspider/incremental/new", 0),
+            "changed": stats.get("newsspider/incremental/changed", 0),
+            "unchanged": stats.get("newsspider/incremental/unchanged", 0),
+            "valid": stats.get("newsspider/validate/valid", 0),
+            "droppedInvalid": _with_prefix(stats, "newsspider/validate/dropped/"),
+            "droppedDuplicate": _with_prefix(stats, "newsspider/dedupe/dropped/"),
+        },
+        "stripped": _with_prefix(stats, "newsspider/clean/stripped/"),
+        "httpErrors": {
+            code: n for code, n in _with_prefix(stats, "downloader/response_status_count/").items() if code >= "400"
+        },
+        "downloadErrors": _with_prefix(stats, "downloader/exception_type_count/"),
+        "retries": {
+            "count": stats.get("retry/count", 0),
+            "maxReached": stats.get("retry/max_reached", 0),
+            "byReason": _with_prefix(stats, "retry/reason_count/"),
+        },
+        "coverage": {
+            "articlePages": pages,
+            **{
+                f: round(stats.get(f"newsspider/coverage/{f}", 0) / pages, 4) if pages else 0.0 for f in COVERAGE_FIELDS
+            },
+        },
+    }
