@@ -202,6 +202,7 @@ class RunReport:
         self.path: Path | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.request_reached_downloader, signal=signals.request_reached_downloader)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -212,6 +213,10 @@ class RunReport:
     def spider_opened(self, spider: Spider) -> None:
         self.started = utc_now()
         self.feeds = local_feed_paths(self.crawler)
+
+    def request_reached_downloader(self, request: Any, spider: Spider) -> None:
+        """Pages really requested (after robots.txt and the offsite filter), by kind."""
+        self.stats.inc_value(f"newsspider/sent/{request.meta.get('page_kind', 'other')}")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.stats.get_stats()
@@ -290,7 +295,7 @@ COVERAGE_FIELDS = ("headline", "articleBody", "authors", "source", "datePublishe
 
 def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
     """The run report, from the crawl's stats."""
-    requests = _with_prefix(stats, "newsspider/requests/article/")
+    sent = _with_prefix(stats, "newsspider/sent/")
     pages = stats.get("newsspider/coverage/pages", 0)
     return {
         "spider": run["spider"],
@@ -301,10 +306,11 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
         "finishReason": run["reason"],
         "output": run["feeds"],
         "pagesRequested": {
-            "listing": stats.get("newsspider/requests/listing_page", 0),
-            "article": sum(v for k, v in requests.items() if k != "related"),
-            "related": requests.get("related", 0),
-            "articleBySource": requests,
+            "listing": sent.get("listing", 0),
+            "article": sum(v for k, v in sent.items() if k not in ("listing", "related", "other")),
+            "related": sent.get("related", 0),
+            "other": sent.get("other", 0),  # robots.txt
+            "articleByWay": {k: v for k, v in sent.items() if k not in ("listing", "related", "other")},
             "responses": stats.get("response_received_count", 0),
         },
         "records": {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,30 +58,15 @@ def crawl_command(start_urls: list[str], settings: dict, output: Path | None = N
 class SampleServerProcess:
     """``python -m newsspider serve`` on a free loopback port, with a request log."""
 
-    def __init__(self, log: Path, articles: int = 320, seed: int = 2024):
+    def __init__(self, log: Path, articles: int = 320, seed: int = 2024, variant: str = "real"):
         self.log = log
         self.articles = articles
         self.seed = seed
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "newsspider",
-                "serve",
-                "--port",
-                "0",
-                "--log",
-                str(log),
-                "--articles",
-                str(articles),
-                "--seed",
-                str(seed),
-            ],
-            cwd=PROJECT,
-            env=subprocess_env(),
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        options = {"--port": 0, "--log": log, "--articles": articles, "--seed": seed, "--variant": variant}
+        command = [sys.executable, "-m", "newsspider", "serve"]
+        for option, value in options.items():
+            command += [option, str(value)]
+        self.process = subprocess.Popen(command, cwd=PROJECT, env=subprocess_env(), stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline().strip()
         if not line.startswith("serving "):
             self.process.kill()
@@ -88,6 +75,12 @@ class SampleServerProcess:
 
     def requested_paths(self) -> list[str]:
         return self.log.read_text("utf-8").splitlines() if self.log.exists() else []
+
+    def admin(self, action: str, count: int) -> list[str]:
+        """Publish or edit articles between crawls; the ids changed."""
+        request = urllib.request.Request(f"{self.base_url}/__admin/{action}?count={count}", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())["ids"]
 
     def stop(self) -> None:
         self.process.terminate()

@@ -38,7 +38,10 @@ PAGE_SIZE = {"postlist": 22, "posts-item": 15}
 DISALLOWED_SECTION = "members"
 ROBOTS_TXT = "User-agent: *\nDisallow: /bnews/members/\nDisallow: /wp-admin/\n"
 
-Segment = tuple[str, Pair]
+Segment = tuple[str, Pair]  # ("text" | "tag" | "keyword", words)
+# "drifted-headline": the site moved its article title out of the <h2> and dropped og:title,
+# the kind of template change the drift alarm exists for.
+VARIANTS = ("real", "drifted-headline")
 # The server's own URL rules (deliberately not the spider's, so a spider bug cannot hide here).
 _ARTICLE_PATH = re.compile(
     r"^/bnews/(?P<tw>zh-tw/)?(?P<section>[a-z]+(?:/[a-z]+)?)/(?P<date>\d{8})/(?P<id>\d+)\.html(?P<amp>/amp/?)?$"
@@ -64,6 +67,7 @@ class SampleArticle:
     description_kind: str | None  # og | meta | None
     canonical: bool
     related: list[tuple[str, str]] = field(default_factory=list)  # (article id, plain|tw|amp)
+    edits: int = 0
 
     def headline_text(self, script: int) -> str:
         opener, topic = self.headline
@@ -77,13 +81,50 @@ class SampleArticle:
 class SampleSite:
     """All pages of the sample site, rendered on demand for a given base URL."""
 
-    def __init__(self, seed: int = 2024, articles: int = 320):
+    def __init__(self, seed: int = 2024, articles: int = 320, variant: str = "real"):
         if articles < len(LISTED_SECTIONS) * 2:
             raise ValueError(f"the sample site needs at least {len(LISTED_SECTIONS) * 2} articles")
+        if variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
         self.seed = seed
+        self.variant = variant
         self.rng = random.Random(seed)
         self.articles: dict[str, SampleArticle] = {}
+        self.published: list[str] = []
         self._build(articles)
+
+    # --- changes between crawls (scheduled-crawl tests) ----------------------------------------
+
+    def publish(self, count: int) -> list[str]:
+        """Add ``count`` articles, newer than every other, to the top of the category listings."""
+        newest = max(self.articles.values(), key=lambda a: (a.date, int(a.article_id)))
+        day = date.fromisoformat(f"{newest.date[:4]}-{newest.date[4:6]}-{newest.date[6:]}") + timedelta(days=1)
+        next_id = max(int(a) for a in self.articles) + 1
+        public = self.public_ids
+        added = []
+        for n in range(count):
+            article_id = str(next_id + n)
+            self._add(article_id, LISTED_SECTIONS[n % len(LISTED_SECTIONS)][0], day, "listed")
+            picks = self.rng.sample(public, 3)
+            self.articles[article_id].related = [(a, self._variant(a)) for a in picks]
+            added.append(article_id)
+        self.published += added
+        return added
+
+    def edit(self, count: int) -> list[str]:
+        """Change the text of ``count`` articles from the first pages of the category listings."""
+        candidates = sorted(
+            a.article_id
+            for section, _ in LISTED_SECTIONS
+            for a in self.listing(section)[3:12]
+            if a.kind == "listed" and not a.edits and a.article_id not in self.published
+        )
+        edited = sorted(self.rng.sample(candidates, count))
+        for article_id in edited:
+            article = self.articles[article_id]
+            article.edits += 1
+            article.paragraphs[-1].append(("text", texts.CORRECTIONS[article.edits % len(texts.CORRECTIONS)]))
+        return edited
 
     # --- building ---------------------------------------------------------------------------
 
@@ -181,7 +222,7 @@ class SampleSite:
 
     # --- what the site holds -------------------------------------------------------------------
 
-    @cached_property
+    @property
     def public_ids(self) -> list[str]:
         """Articles a correct crawl must emit, newest first."""
         return [a.article_id for a in self._sorted() if a.kind in ("listed", "orphan", "tw_only")]
@@ -406,7 +447,8 @@ class SampleSite:
             meta.append(f'<link rel="canonical" href="{url}" />')
         meta.append(f'<link rel="amphtml" href="{url}/amp" />')
         meta.append('<meta name="author" content="編輯團隊" />')
-        meta.append(f'<meta property="og:title" content="{headline} - {texts.SITE_NAME[script]}" />')
+        if self.variant != "drifted-headline":
+            meta.append(f'<meta property="og:title" content="{headline} - {texts.SITE_NAME[script]}" />')
         meta.append(f'<meta property="og:url" content="{url}" />')
         description = html.escape(_plain(article.paragraphs[0], script))
         if article.description_kind == "og":
@@ -415,8 +457,11 @@ class SampleSite:
             meta.append(f'<meta name="description" content="{description}" />')
         if article.published_time:
             meta.append(f'<meta property="article:published_time" content="{article.published_time}" />')
+        title = (
+            f'<h1 class="entry-title">{headline}</h1>' if self.variant == "drifted-headline" else f"<h2>{headline}</h2>"
+        )
         center = (
-            f"<!-- 面包屑导航 --> <h2>{headline}</h2> "
+            f"<!-- 面包屑导航 --> {title} "
             f'<p class="notice"><b>{texts.NOTICE[script]}</p><p>{texts.NOTICE_FOLLOW_UP[script]}</b></p>  '
             f'<div class="entry"> {self._entry(article, script, base)} </div><!--END ENTRY-->'
         )

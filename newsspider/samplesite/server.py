@@ -1,18 +1,22 @@
 """Serve a :class:`SampleSite` over HTTP on loopback.
 
-``python -m newsspider.samplesite.server --port 0`` prints ``serving http://127.0.0.1:PORT``
-once it is ready, and (with ``--log FILE``) appends every requested path to FILE.
+``python -m newsspider serve --port 0`` prints ``serving http://127.0.0.1:PORT`` once it is
+ready, and (with ``--log FILE``) appends every requested path to FILE. Between crawls,
+``POST /__admin/publish?count=N`` adds N new articles and ``POST /__admin/edit?count=N`` changes
+the text of N listed ones; both answer ``{"ids": [...]}``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
-from newsspider.samplesite.generator import SampleSite
+from newsspider.samplesite.generator import VARIANTS, SampleSite
 
 
 class SampleServer(ThreadingHTTPServer):
@@ -24,6 +28,7 @@ class SampleServer(ThreadingHTTPServer):
         self.log_path = log_path
         self.requested: list[str] = []
         self._lock = threading.Lock()
+        self.lock = threading.Lock()  # pages and admin changes
 
     @property
     def base_url(self) -> str:
@@ -49,7 +54,25 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.server.record(self.path)
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
-        status, content_type, body = self.server.site.render(self.path, f"http://{host}")
+        with self.server.lock:
+            status, content_type, body = self.server.site.render(self.path, f"http://{host}")
+        self._send(status, content_type, body)
+
+    def do_POST(self) -> None:  # noqa: N802
+        parts = urlsplit(self.path)
+        action = {"/__admin/publish": self.server.site.publish, "/__admin/edit": self.server.site.edit}.get(parts.path)
+        try:
+            count = int(parse_qs(parts.query).get("count", ["1"])[0])
+        except ValueError:
+            count = -1
+        if action is None or count < 0:
+            self._send(400, "application/json", json.dumps({"error": "POST /__admin/{publish,edit}?count=N"}))
+            return
+        with self.server.lock:
+            ids = action(count)
+        self._send(200, "application/json", json.dumps({"ids": ids}))
+
+    def _send(self, status: int, content_type: str, body: str) -> None:
         payload = body.encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -66,9 +89,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--articles", type=int, default=320)
+    parser.add_argument("--variant", default="real", choices=VARIANTS, help="drifted-headline: a broken template")
     parser.add_argument("--log", type=Path, help="append each requested path to this file")
     args = parser.parse_args(argv)
-    server = SampleServer(SampleSite(seed=args.seed, articles=args.articles), args.port, args.log)
+    site = SampleSite(seed=args.seed, articles=args.articles, variant=args.variant)
+    server = SampleServer(site, args.port, args.log)
     print(f"serving {server.base_url}", flush=True)
     try:
         server.serve_forever()

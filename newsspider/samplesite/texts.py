@@ -43,6 +43,12 @@ SENTENCES: list[Pair] = [
     ("当局随后发布通知，要求各单位加强管理。", "當局隨後發布通知，要求各單位加強管理。"),
 ]
 
+# Sentences appended when an article is edited between crawls.
+CORRECTIONS: list[Pair] = [
+    ("本文已根据最新消息更新。", "本文已根據最新消息更新。"),
+    ("更正：此前报道中的日期有误。", "更正：此前報道中的日期有誤。"),
+]
+
 # Words that become inline tag links (a[rel=tag]) inside sentences.
 TAGS: list[Pair] = [
     ("俄罗斯", "俄羅斯"),
