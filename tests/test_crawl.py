@@ -35,6 +35,7 @@ def crawl(sample_server, site, tmp_path_factory):
     }
     command = crawl_command(site.start_urls(sample_server.base_url), settings, output)
     default_feeds = set((PROJECT / "output").rglob("*.jsonl"))
+    already_served = len(sample_server.requested_paths())
     result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return {
@@ -42,7 +43,7 @@ def crawl(sample_server, site, tmp_path_factory):
         "lines": output.read_bytes().decode("utf-8").splitlines(),
         "probe": json.loads(probe.read_text("utf-8")),
         "log": log.read_text("utf-8"),
-        "server_paths": sample_server.requested_paths(),
+        "server_paths": sample_server.requested_paths()[already_served:],
     }
 
 
