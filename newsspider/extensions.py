@@ -64,7 +64,7 @@ class CrawlState:
     def from_crawler(cls, crawler: Crawler) -> CrawlState:
         settings = crawler.settings
         if not settings.getbool("NEWSSPIDER_STATE_ENABLED"):
-            raise NotConfigured("NEWSSPIDER_STATE_ENABLED is off")
+            raise NotConfigured  # no message: Scrapy would log a deliberate choice as a warning
         return cls(crawler, open_store(settings.get("NEWSSPIDER_STATE_URI"), name=crawler.spidercls.name))
 
     # --- what the spider and the pipeline ask -------------------------------------------------
@@ -207,7 +207,7 @@ class RunReport:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
         if not crawler.settings.getbool("NEWSSPIDER_REPORT_ENABLED"):
-            raise NotConfigured("NEWSSPIDER_REPORT_ENABLED is off")
+            raise NotConfigured
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
@@ -307,10 +307,9 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
         "output": run["feeds"],
         "pagesRequested": {
             "listing": sent.get("listing", 0),
-            "article": sum(v for k, v in sent.items() if k not in ("listing", "related", "other")),
+            "article": sent.get("article", 0),
             "related": sent.get("related", 0),
             "other": sent.get("other", 0),  # robots.txt
-            "articleByWay": {k: v for k, v in sent.items() if k not in ("listing", "related", "other")},
             "responses": stats.get("response_received_count", 0),
         },
         "records": {

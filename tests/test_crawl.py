@@ -123,7 +123,7 @@ def test_crawl_counts_and_clean_log(crawl, site):
     assert stats["newsspider/clean/stripped/promo"] == len(site.public_ids)
     assert not crawl["new_default_feeds"]  # -O replaced the default feed, as in any Scrapy project
     assert "Traceback" not in crawl["log"]
-    assert "ERROR" not in crawl["log"]
+    assert "ERROR" not in crawl["log"] and "WARNING" not in crawl["log"]
 
 
 def test_demo_command_crawls_the_sample_site(tmp_path):

@@ -95,6 +95,9 @@ def test_incremental_runs_emit_only_new_and_changed(server, tmp_path):
     assert {r["metadata"]["version"] for r in records} == {1}
     assert {r["metadata"]["previousHash"] for r in records} == {None}
     assert report["records"]["new"] == len(expected_ids)
+    # Every article page once, plus the two simplified pages that 404 before their mirror is tried.
+    assert report["pagesRequested"]["article"] + report["pagesRequested"]["related"] == len(expected_ids) + 2
+    assert report["httpErrors"] == {"404": 2}
     first_hash = {r["articleId"]: r["metadata"]["contentHash"] for r in records}
 
     seen = len(server.requested_paths())

@@ -196,11 +196,13 @@ class BannedbookSpider(NewsSpider):
         elif self.crawl_state is not None and via == "related":
             self.crawl_state.note_discovered(parsed.article_id, site.article_url(url))
         self._count(f"requests/article/{via}")
-        yield scrapy.Request(
-            site.article_url(url),
-            callback=self.parse_article,
-            errback=self.article_failed,
-            meta={"page_kind": via},
+        yield self._article_request(site.article_url(url), via)
+
+    def _article_request(self, url: str, via: str) -> scrapy.Request:
+        # page_kind is what the run report counts pages by; via says how the link was found.
+        kind = "related" if via == "related" else "article"
+        return scrapy.Request(
+            url, callback=self.parse_article, errback=self.article_failed, meta={"page_kind": kind, "via": via}
         )
 
     def article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
@@ -216,7 +218,7 @@ class BannedbookSpider(NewsSpider):
             self.logger.warning("Article unreachable: %s (%s)", request.url, failure.getErrorMessage())
             return
         self._count("requests/article/fallback_traditional")
-        yield request.replace(url=site.article_url(request.url, traditional=True))
+        yield self._article_request(site.article_url(request.url, traditional=True), request.meta.get("via", "start"))
 
     def _holds(self, article_id: str) -> bool:
         return self.crawl_state is not None and self.crawl_state.is_held(article_id)
