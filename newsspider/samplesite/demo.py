@@ -1,7 +1,7 @@
 """Crawl the bundled sample site end to end, offline: the README's first command.
 
 Starts the sample server on 127.0.0.1, runs the real ``bannedbook`` spider against it with the
-project's settings and pipelines, writes ``output/bannedbook/<UTC timestamp>.jsonl`` and checks
+project's settings and pipelines, writes ``output/bannedbook/<run id>.jsonl`` and checks
 what was written against the records the generator expects.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -19,6 +18,7 @@ from scrapy.settings import Settings
 from newsspider.samplesite.generator import SampleSite
 from newsspider.samplesite.server import SampleServer
 from newsspider.spiders.bannedbook import BannedbookSpider
+from newsspider.spiders.base import new_run_id
 
 # Loopback needs no politeness delays, and each demo is a fresh site on a fresh port, so it keeps
 # no crawl state; everything else is the project's own configuration.
@@ -35,8 +35,8 @@ def run_demo(output_dir: Path, seed: int, articles: int) -> int:
     site = SampleSite(seed=seed, articles=articles)
     server = SampleServer(site)
     server.start_in_thread()
-    stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
-    feed = output_dir / BannedbookSpider.name / f"{stamp}.jsonl"
+    run_id = new_run_id()
+    feed = output_dir / BannedbookSpider.name / f"{run_id}.jsonl"
 
     settings = Settings()
     settings.setmodule("newsspider.settings", priority="project")
@@ -44,7 +44,7 @@ def run_demo(output_dir: Path, seed: int, articles: int) -> int:
     settings.set("FEEDS", {str(feed): {"format": "jsonlines", "encoding": "utf-8"}}, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BannedbookSpider)
-    process.crawl(crawler, start_urls=",".join(site.start_urls(server.base_url)))
+    process.crawl(crawler, start_urls=",".join(site.start_urls(server.base_url)), run_id=run_id)
     process.start()
     server.shutdown()
 
