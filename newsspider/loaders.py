@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
 from scrapy.http import TextResponse
@@ -23,12 +24,17 @@ from newsspider.processors import (
     unique_authors,
 )
 from newsspider.sites import bannedbook as site
+from newsspider.urls import WEB_SCHEMES
 
 
 def absolute_url(value: str | None, loader_context: dict) -> str | None:
-    """Resolve ``value`` against the page being loaded."""
+    """Resolve ``value`` against the page being loaded; ``None`` for non-web links
+    (``javascript:``, ``mailto:``, ``tel:``, ``data:``)."""
     value = normalize_space(value)
-    return loader_context["response"].urljoin(value) if value else None
+    if not value:
+        return None
+    url = loader_context["response"].urljoin(value)
+    return url if urlsplit(url).scheme in WEB_SCHEMES else None
 
 
 def related_article(value: dict[str, str | None], loader_context: dict) -> dict[str, str] | None:

@@ -38,8 +38,9 @@ def test_real_listing_page_links():
     assert articles[0].url == "https://www.bannedbook.org/bnews/cbnews/20200107/1254645.html"
     assert articles[-1].url == "https://www.bannedbook.org/bnews/comments/20200101/1251440.html"
     assert all(site.parse_article_url(r.url) for r in articles)
-    assert [r.url for r in listings] == ["https://www.bannedbook.org/bnews/tag/%e8%b4%b8%e6%98%93%e6%88%98/page/2/"]
-    assert listings[0].cb_kwargs == {"page": 2, "held_streak": 0}
+    # link[rel=next] has lower-case escapes, the pagenavi link upper-case ones: one canonical form.
+    assert [r.url for r in listings] == ["https://www.bannedbook.org/bnews/tag/%E8%B4%B8%E6%98%93%E6%88%98/page/2/"]
+    assert listings[0].cb_kwargs["page"] == 2
     urls = {r.url for r in articles + listings}
     # Ads, sidebars, menus and the language switch are never followed.
     assert not any("googlesyndication" in u or "/forum" in u or "zh-tw" in u or "fanqiang" in u for u in urls)

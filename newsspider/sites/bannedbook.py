@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import NamedTuple
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 SITE_ROOT = "https://www.bannedbook.org"
 
@@ -118,7 +118,11 @@ class ArticleUrl(NamedTuple):
 
 def parse_article_url(url: str) -> ArticleUrl | None:
     """``None`` for anything that is not an article page URL (listings, tags, other hosts' paths)."""
-    match = ARTICLE_PATH_RE.match(urlsplit(url).path)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return None
+    # Percent-encoded letters (%77orldnews) are the same path.
+    match = ARTICLE_PATH_RE.match(unquote(parts.path))
     if not match:
         return None
     return ArticleUrl(

@@ -17,6 +17,26 @@ from newsspider.extensions import CrawlState
 from newsspider.loaders import load_article
 from newsspider.sites import bannedbook as site
 from newsspider.spiders.base import NewsSpider
+from newsspider.urls import canonical_url
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, countable name for why a request failed."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    message = failure.getErrorMessage().lower()
+    if failure.check(IgnoreRequest):
+        for words, reason in (
+            ("robots.txt", "robots"),
+            ("offsite", "offsite"),
+            ("redirect", "redirect_loop"),
+            ("maxsize", "too_large"),
+            ("max size", "too_large"),
+        ):
+            if words in message:
+                return reason
+        return "ignored"
+    return failure.type.__name__ if failure.type else "error"
 
 
 def _parse_max_pages(value: Any) -> int:
@@ -82,6 +102,8 @@ class BannedbookSpider(NewsSpider):
             else [f"{site.SITE_ROOT}/bnews/{category}/" for category in site.CATEGORIES]
         )
         spider.allowed_domains = sorted({urlsplit(u).hostname for u in spider.start_urls})
+        # Links are rewritten to the scheme the start URLs use for their host (http/https variants).
+        spider.scheme_by_host = {urlsplit(u).hostname: urlsplit(u).scheme for u in spider.start_urls}
         spider.max_pages = _parse_max_pages(
             spider._max_pages_arg if spider._max_pages_arg is not None else settings.getint("NEWSSPIDER_MAX_PAGES")
         )
@@ -105,16 +127,20 @@ class BannedbookSpider(NewsSpider):
             else:
                 yield self._listing_request(url, page=1)
 
-    def _listing_request(self, url: str, page: int, held_streak: int = 0) -> scrapy.Request:
+    def _listing_request(
+        self, url: str, page: int, held_streak: int = 0, previous_entries: tuple[str, ...] = ()
+    ) -> scrapy.Request:
         self._count("requests/listing_page")
         return scrapy.Request(
             url,
             callback=self.parse_listing,
-            cb_kwargs={"page": page, "held_streak": held_streak},
+            cb_kwargs={"page": page, "held_streak": held_streak, "previous_entries": previous_entries},
             meta={"page_kind": "listing"},
         )
 
-    def parse_listing(self, response: Response, page: int = 1, held_streak: int = 0) -> Iterator[scrapy.Request]:
+    def parse_listing(
+        self, response: Response, page: int = 1, held_streak: int = 0, previous_entries: tuple[str, ...] = ()
+    ) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             self._count("skipped/not_html")
             return
@@ -124,16 +150,22 @@ class BannedbookSpider(NewsSpider):
             for href in response.css(selector).getall()
         ]
         dates = []
+        ids = []
         held = 0
         for url in dict.fromkeys(entries):
-            parsed = site.parse_article_url(url)
+            parsed = site.parse_article_url(canonical_url(url) or "")
             if parsed is not None:
                 dates.append(parsed.date)
+                ids.append(parsed.article_id)
                 held += self._holds(parsed.article_id)
             yield from self._follow_article(url, "listing")
 
         if not dates:
             self._count("pagination/stopped_no_entries")
+            return
+        if tuple(ids) == previous_entries:
+            # A paginator that serves the same page under every number: a trap.
+            self._count("pagination/stopped_repeating")
             return
         held_streak = held_streak + 1 if held == len(dates) else 0
         if self.crawl_state is not None and held_streak >= self.stop_after_known_pages:
@@ -147,14 +179,16 @@ class BannedbookSpider(NewsSpider):
             return
         next_url = self._next_page(response)
         if next_url:
-            yield self._listing_request(next_url, page + 1, held_streak)
+            yield self._listing_request(next_url, page + 1, held_streak, tuple(ids))
 
-    @staticmethod
-    def _next_page(response: TextResponse) -> str | None:
+    def _next_page(self, response: TextResponse) -> str | None:
         candidates = [response.css(selector).get() for selector in site.LISTING_NEXT_PAGE]
         candidates.append(response.xpath(site.LISTING_NEXT_PAGE_XPATH).get())
-        href = next((c.strip() for c in candidates if c and c.strip()), None)
-        return response.urljoin(href) if href else None
+        for href in candidates:
+            url = canonical_url(response.urljoin(href.strip()), self.scheme_by_host) if href and href.strip() else None
+            if url:
+                return url
+        return None
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
@@ -172,7 +206,8 @@ class BannedbookSpider(NewsSpider):
 
     def _follow_article(self, url: str, via: str) -> Iterator[scrapy.Request]:
         """One request per article id, always for the simplified-Chinese, non-AMP page."""
-        parsed = site.parse_article_url(url)
+        url = canonical_url(url, self.scheme_by_host)
+        parsed = site.parse_article_url(url) if url else None
         if parsed is None:
             self._count("links/not_article")
             return
@@ -208,14 +243,17 @@ class BannedbookSpider(NewsSpider):
     def article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         """The simplified page failed: try the traditional-Chinese mirror once before giving up."""
         request = failure.request
+        reason = failure_reason(failure)
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            # robots.txt or the offsite filter said no: the mirror would be refused the same way.
-            self._count("articles/ignored")
+            # robots.txt, the offsite filter, a redirect loop or a size cap: the mirror would fare the same.
+            self._count(f"articles/ignored/{reason}")
+            self.logger.info("Article not fetched: %s (%s)", request.url, reason)
             return
         parsed = site.parse_article_url(request.url)
         if parsed is None or parsed.traditional:
             self._count("articles/unreachable")
-            self.logger.warning("Article unreachable: %s (%s)", request.url, failure.getErrorMessage())
+            self._count(f"articles/failed/{reason}")
+            self.logger.warning("Article unreachable: %s (%s)", request.url, reason)
             return
         self._count("requests/article/fallback_traditional")
         yield self._article_request(site.article_url(request.url, traditional=True), request.meta.get("via", "start"))

@@ -1,0 +1,32 @@
+"""URL canonicalisation: one form per page, so variants of a link are scheduled once."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only track where a click came from.
+TRACKING_PARAM_RE = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_ga|spm)$", re.I)
+WEB_SCHEMES = ("http", "https")
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def canonical_url(url: str, scheme_by_host: dict[str, str] | None = None) -> str | None:
+    """``None`` for non-web links (``javascript:``, ``mailto:``, ``tel:``, ``data:``…); otherwise
+    the URL without fragment and tracking parameters, with a lower-case host, percent-encoding
+    normalised, and the scheme the crawl uses for that host."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:  # a malformed port or IPv6 literal
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not host:
+        return None
+    scheme = (scheme_by_host or {}).get(host, parts.scheme.lower())
+    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAM_RE.match(k)]
+    )
+    return urlunsplit((scheme, netloc, path, query, ""))
