@@ -19,8 +19,20 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 3
+# Applies to the decompressed size too (gzip bombs).
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsspider.middlewares.BackoffRetryMiddleware": 550,
+    # Below HttpCompressionMiddleware (590), so it sees decompressed bodies.
+    "newsspider.middlewares.ResponseRepairMiddleware": 560,
+}
+# Waits before retries: Retry-After when the server sends one (capped), else base * 2**n (capped).
+NEWSSPIDER_RETRY_BACKOFF_BASE = 1.0
+NEWSSPIDER_RETRY_BACKOFF_MAX = 60.0
+NEWSSPIDER_RETRY_AFTER_MAX = 300.0
 
 ITEM_PIPELINES = {
     "newsspider.pipelines.CleaningPipeline": 100,

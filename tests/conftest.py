@@ -50,7 +50,13 @@ def crawl_command(start_urls: list[str], settings: dict, output: Path | None = N
     command = [sys.executable, "-m", "scrapy", "crawl", "bannedbook", "-a", "start_urls=" + ",".join(start_urls)]
     if output is not None:
         command += ["-O", str(output)]
-    for name, value in {**LOOPBACK_SETTINGS, **settings}.items():
+    settings = {**LOOPBACK_SETTINGS, **settings}
+    if "DOWNLOADER_MIDDLEWARES" in settings:
+        # -s replaces the whole dict: keep the project's middlewares beside the test's own.
+        settings["DOWNLOADER_MIDDLEWARES"] = json.dumps(
+            {**project_settings.DOWNLOADER_MIDDLEWARES, **settings["DOWNLOADER_MIDDLEWARES"]}
+        )
+    for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     return command + list(args)
 

@@ -28,7 +28,7 @@ def crawl(sample_server, site, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("crawl")
     output, probe, log = tmp / "items.jsonl", tmp / "probe.json", tmp / "crawl.log"
     settings = {
-        "DOWNLOADER_MIDDLEWARES": '{"probe.RequestRecorder": 990}',
+        "DOWNLOADER_MIDDLEWARES": {"probe.RequestRecorder": 990},
         "PROBE_FILE": probe,
         "LOG_FILE": log,
         "NEWSSPIDER_STATE_ENABLED": False,

@@ -1,0 +1,153 @@
+"""Downloader middlewares: patient retries, and responses repaired before anything parses them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import HtmlResponse, Response
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.response import response_status_message
+from w3lib.encoding import html_body_declared_encoding, resolve_encoding
+
+# Pages whose empty 200 answer is a server hiccup rather than content.
+PAGE_KINDS = frozenset({"listing", "article", "related"})
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds to wait: delta-seconds or an HTTP date; ``None`` if unusable."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry (same settings, same stats), plus a wait before each retry: the server's
+    ``Retry-After`` when it sends one (up to ``NEWSSPIDER_RETRY_AFTER_MAX``), else exponential
+    backoff from ``NEWSSPIDER_RETRY_BACKOFF_BASE`` (up to ``NEWSSPIDER_RETRY_BACKOFF_MAX``).
+    An empty 200 answer for a page is retried too. The wait holds the request's download slot,
+    so the whole host is slowed down, which is what a server asking for patience wants."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler.settings)
+        self.crawler = crawler
+        settings = crawler.settings
+        self.backoff_base = settings.getfloat("NEWSSPIDER_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("NEWSSPIDER_RETRY_BACKOFF_MAX")
+        self.retry_after_max = settings.getfloat("NEWSSPIDER_RETRY_AFTER_MAX")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry", False):
+            return response
+        if response.status in self.retry_http_codes:
+            reason = response_status_message(response.status)
+        elif response.status == 200 and not response.body.strip() and request.meta.get("page_kind") in PAGE_KINDS:
+            reason = "empty_body"
+        else:
+            return response
+        retry = self._retry(request, reason)
+        if retry is None:
+            return response
+        await self._wait(request, retry_after_seconds(response.headers.get(b"Retry-After")))
+        return retry
+
+    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+        retry = super().process_exception(request, exception)
+        if isinstance(retry, Request):
+            await self._wait(request, None)
+        return retry
+
+    async def _wait(self, request: Request, retry_after: float | None) -> None:
+        stats = self.crawler.stats
+        if retry_after is not None:
+            delay = min(retry_after, self.retry_after_max)
+            stats.inc_value("newsspider/retry/retry_after_honoured")
+        else:
+            delay = min(self.backoff_base * 2 ** request.meta.get("retry_times", 0), self.backoff_max)
+        stats.inc_value("newsspider/retry/waited_seconds", round(delay, 3))
+        if delay > 0:
+            await sleep(delay)
+
+
+_STRAY_END_TAGS_RE = re.compile(rb"</\s*(?:html|body)\s*>", re.IGNORECASE)
+# Fallbacks for a page whose declared charset does not decode it, most likely first for this site.
+_FALLBACK_ENCODINGS = ("utf-8", "gb18030", "big5")
+
+
+class ResponseRepairMiddleware:
+    """Fixes HTML that would otherwise cost article text, before any parser sees it:
+
+    - the encoding: a body that is valid UTF-8 (with non-ASCII text) is read as UTF-8 whatever
+      the header claims; a body the declared charset cannot decode is read with its ``<meta>``
+      charset, else the first of UTF-8, GB18030, Big5 that decodes it;
+    - NUL bytes, which lxml refuses;
+    - stray ``</body>`` and ``</html>`` tags, after which libxml2 drops the rest of the page.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ResponseRepairMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not isinstance(response, HtmlResponse) or not response.body:
+            return response
+        body = response.body
+        encoding = self._encoding(response)
+        if not encoding.startswith("utf-16") and not encoding.startswith("utf-32"):
+            if b"\x00" in body:
+                body = body.replace(b"\x00", b"")
+                self.stats.inc_value("newsspider/repair/nul_bytes")
+            repaired = _STRAY_END_TAGS_RE.sub(b"", body)
+            if repaired != body:
+                body = repaired
+                self.stats.inc_value("newsspider/repair/stray_end_tags")
+        if body is response.body and encoding == response.encoding:
+            return response
+        if encoding != response.encoding:
+            self.stats.inc_value(f"newsspider/repair/charset/{response.encoding}->{encoding}")
+        return response.replace(body=body, encoding=encoding)
+
+    @staticmethod
+    def _encoding(response: HtmlResponse) -> str:
+        declared = response.encoding
+        body = response.body
+        if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+            return declared  # a BOM already decided it
+        if not body.isascii() and _decodes(body, "utf-8"):
+            return "utf-8" if resolve_encoding(declared) != "utf-8" else declared
+        if _decodes(body, declared):
+            return declared
+        candidates = [html_body_declared_encoding(body), *_FALLBACK_ENCODINGS]
+        for candidate in candidates:
+            if candidate and _decodes(body, candidate):
+                return resolve_encoding(candidate) or candidate
+        return declared
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(resolve_encoding(encoding) or encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
