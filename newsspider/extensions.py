@@ -203,6 +203,10 @@ class RunReport:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.request_reached_downloader, signal=signals.request_reached_downloader)
+        crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        self.lost: list[dict[str, str]] = []  # article pages that gave no record, and why
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -218,6 +222,26 @@ class RunReport:
         """Pages really requested (after robots.txt and the offsite filter), by kind."""
         self.stats.inc_value(f"newsspider/sent/{request.meta.get('page_kind', 'other')}")
 
+    def request_scheduled(self, request: Any, spider: Spider) -> None:
+        """The offsite filter drops a redirect to another host with no errback: note it here."""
+        if request.meta.get("page_kind") not in ("article", "related"):
+            return
+        host = urlsplit(request.url).hostname or ""
+        allowed = getattr(spider, "allowed_domains", None) or []
+        if allowed and not any(host == d or host.endswith("." + d) for d in allowed):
+            reason = "offsite_redirect" if request.meta.get("redirect_urls") else "offsite"
+            self.lost.append({"url": request.meta.get("redirect_urls", [request.url])[0], "reason": reason})
+
+    def request_dropped(self, request: Any, spider: Spider) -> None:
+        """A redirect back to a page already requested (a loop) is dropped by the duplicate filter."""
+        if request.meta.get("page_kind") in ("article", "related") and request.meta.get("redirect_urls"):
+            self.lost.append({"url": request.meta["redirect_urls"][0], "reason": "redirect_loop"})
+
+    def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Spider) -> None:
+        reason = str(exception).split(":", 1)[0]
+        if reason not in ("unchanged", "duplicate_article_id"):
+            self.lost.append({"url": ItemAdapter(item).get("url"), "reason": reason})
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.stats.get_stats()
         self.report = build_report(
@@ -230,6 +254,11 @@ class RunReport:
             reason=reason,
             feeds=[str(p) for p in self.feeds],
         )
+        lost = sorted([*getattr(spider, "failed_articles", []), *self.lost], key=lambda f: (f["reason"], f["url"]))
+        self.report["failures"] = {
+            "articles": lost[:1000],
+            "byReason": {r: sum(1 for f in lost if f["reason"] == r) for r in sorted({f["reason"] for f in lost})},
+        }
         alarms = self.alarms(self.report)
         self.verdict = "failed" if alarms else "ok"
         self.report["alarms"] = alarms

@@ -64,11 +64,12 @@ def crawl_command(start_urls: list[str], settings: dict, output: Path | None = N
 class SampleServerProcess:
     """``python -m newsspider serve`` on a free loopback port, with a request log."""
 
-    def __init__(self, log: Path, articles: int = 320, seed: int = 2024, variant: str = "real"):
+    def __init__(self, log: Path, articles: int = 320, seed: int = 2024, variant: str = "real", **extra: object):
         self.log = log
         self.articles = articles
         self.seed = seed
         options = {"--port": 0, "--log": log, "--articles": articles, "--seed": seed, "--variant": variant}
+        options.update({f"--{name.replace('_', '-')}": value for name, value in extra.items()})
         command = [sys.executable, "-m", "newsspider", "serve"]
         for option, value in options.items():
             command += [option, str(value)]
@@ -98,3 +99,19 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSe
     server = SampleServerProcess(tmp_path_factory.mktemp("sample") / "requests.log")
     yield server
     server.stop()
+
+
+_RELIABILITY_FIGURES: dict = {}
+
+
+@pytest.fixture(scope="session")
+def reliability_figures() -> dict:
+    """Figures of the fault matrix and the fuzzing, printed at the end of the run."""
+    return _RELIABILITY_FIGURES
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _RELIABILITY_FIGURES:
+        terminalreporter.section("reliability figures")
+        for name, value in _RELIABILITY_FIGURES.items():
+            terminalreporter.write_line(f"{name}: {value}")

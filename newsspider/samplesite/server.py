@@ -3,29 +3,44 @@
 ``python -m newsspider serve --port 0`` prints ``serving http://127.0.0.1:PORT`` once it is
 ready, and (with ``--log FILE``) appends every requested path to FILE. Between crawls,
 ``POST /__admin/publish?count=N`` adds N new articles and ``POST /__admin/edit?count=N`` changes
-the text of N listed ones; both answer ``{"ids": [...]}``.
+the text of N listed ones; both answer ``{"ids": [...]}``. With ``--faults SEED`` the site
+misbehaves as :mod:`newsspider.samplesite.faults` plans, and ``--fault-log FILE`` gets one JSON
+line per request: ``{"t", "path", "status", "fault"}``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
+import struct
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from newsspider.samplesite.faults import Answer, FaultPlan
 from newsspider.samplesite.generator import VARIANTS, SampleSite
 
 
 class SampleServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, site: SampleSite, port: int = 0, log_path: Path | None = None):
+    def __init__(
+        self,
+        site: SampleSite,
+        port: int = 0,
+        log_path: Path | None = None,
+        faults: FaultPlan | None = None,
+        fault_log: Path | None = None,
+    ):
         super().__init__(("127.0.0.1", port), _Handler)
         self.site = site
         self.log_path = log_path
+        self.faults = faults
+        self.fault_log = fault_log
         self.requested: list[str] = []
         self._lock = threading.Lock()
         self.lock = threading.Lock()  # pages and admin changes
@@ -41,6 +56,11 @@ class SampleServer(ThreadingHTTPServer):
                 with self.log_path.open("a", encoding="utf-8") as log:
                     log.write(path + "\n")
 
+    def record_fault(self, path: str, status: int, fault: str | None) -> None:
+        if self.fault_log:
+            with self._lock, self.fault_log.open("a", encoding="utf-8") as log:
+                log.write(json.dumps({"t": time.time(), "path": path, "status": status, "fault": fault}) + "\n")
+
     def start_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="sample-site", daemon=True)
         thread.start()
@@ -54,9 +74,39 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.server.record(self.path)
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        if self.server.faults is not None:
+            with self.server.lock:
+                answer, fault = self.server.faults.respond(self.path, f"http://{host}")
+            self.server.record_fault(self.path, answer.status, fault)
+            self._answer(answer)
+            return
         with self.server.lock:
             status, content_type, body = self.server.site.render(self.path, f"http://{host}")
         self._send(status, content_type, body)
+
+    def _answer(self, answer: Answer) -> None:
+        if answer.reset:
+            # SO_LINGER 0: close() sends a TCP reset instead of a clean end.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            self.wfile = _Discard()
+            return
+        time.sleep(answer.delay)
+        try:
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            length = answer.declared_length if answer.declared_length is not None else len(answer.body)
+            self.send_header("Content-Length", str(length))
+            if answer.declared_length is not None:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            self.wfile.write(answer.body)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (timeout, size cap)
 
     def do_POST(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
@@ -84,6 +134,16 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the request log is ``--log``."""
 
 
+class _Discard:
+    """Stands in for the socket writer of a connection that was reset on purpose."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
@@ -91,9 +151,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=320)
     parser.add_argument("--variant", default="real", choices=VARIANTS, help="drifted-headline: a broken template")
     parser.add_argument("--log", type=Path, help="append each requested path to this file")
+    parser.add_argument("--faults", type=int, metavar="SEED", help="inject the seeded fault plan")
+    parser.add_argument("--fault-log", type=Path, help="append one JSON line per request: path, status, fault")
     args = parser.parse_args(argv)
     site = SampleSite(seed=args.seed, articles=args.articles, variant=args.variant)
-    server = SampleServer(site, args.port, args.log)
+    faults = FaultPlan(site, seed=args.faults) if args.faults is not None else None
+    server = SampleServer(site, args.port, args.log, faults, args.fault_log)
     print(f"serving {server.base_url}", flush=True)
     try:
         server.serve_forever()

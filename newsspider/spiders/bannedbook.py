@@ -20,6 +20,12 @@ from newsspider.spiders.base import NewsSpider
 from newsspider.urls import canonical_url
 
 
+def is_html(response: Response) -> bool:
+    """Scrapy guesses HTML from a URL ending in .html even when the server sent an image."""
+    content_type = (response.headers.get(b"Content-Type") or b"").lower()
+    return isinstance(response, TextResponse) and (not content_type or b"html" in content_type)
+
+
 def failure_reason(failure: Failure) -> str:
     """A short, countable name for why a request failed."""
     if failure.check(HttpError):
@@ -90,6 +96,7 @@ class BannedbookSpider(NewsSpider):
         self._max_pages_arg = max_pages
         self._since_arg = since
         self._requested_ids: set[str] = set()
+        self.failed_articles: list[dict[str, str]] = []
         self.crawl_state: CrawlState | None = None  # set in start(), once the crawl's extensions exist
 
     @classmethod
@@ -141,7 +148,7 @@ class BannedbookSpider(NewsSpider):
     def parse_listing(
         self, response: Response, page: int = 1, held_streak: int = 0, previous_entries: tuple[str, ...] = ()
     ) -> Iterator[scrapy.Request]:
-        if not isinstance(response, TextResponse):
+        if not is_html(response):
             self._count("skipped/not_html")
             return
         entries = [
@@ -191,8 +198,9 @@ class BannedbookSpider(NewsSpider):
         return None
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        if not isinstance(response, TextResponse):
+        if not is_html(response):
             self._count("skipped/not_html")
+            self._failed(response.url, "not_html")
             return
         item = load_article(response, self.name)
         if item is None:
@@ -247,16 +255,22 @@ class BannedbookSpider(NewsSpider):
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # robots.txt, the offsite filter, a redirect loop or a size cap: the mirror would fare the same.
             self._count(f"articles/ignored/{reason}")
+            self._failed(request.url, reason)
             self.logger.info("Article not fetched: %s (%s)", request.url, reason)
             return
         parsed = site.parse_article_url(request.url)
         if parsed is None or parsed.traditional:
             self._count("articles/unreachable")
             self._count(f"articles/failed/{reason}")
+            self._failed(request.url, reason)
             self.logger.warning("Article unreachable: %s (%s)", request.url, reason)
             return
         self._count("requests/article/fallback_traditional")
         yield self._article_request(site.article_url(request.url, traditional=True), request.meta.get("via", "start"))
+
+    def _failed(self, url: str, reason: str) -> None:
+        """Articles this run could not fetch, for the run report."""
+        self.failed_articles.append({"url": url, "reason": reason})
 
     def _holds(self, article_id: str) -> bool:
         return self.crawl_state is not None and self.crawl_state.is_held(article_id)

@@ -1,0 +1,275 @@
+"""Seeded, reproducible faults for the sample site: what broken servers and broken HTML do.
+
+A :class:`FaultPlan` assigns fault kinds to articles (every view of the article, simplified,
+mirror and AMP, gets the same fault) and adds site-wide traps: a pagination trap and related
+lists full of odd links. The server asks :meth:`FaultPlan.respond` how to answer each request.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
+
+# kind -> True when a correct crawler still gets the article (after retries, repairs, redirects).
+FAULT_KINDS: dict[str, bool] = {
+    "burst503": True,  # two 503s with Retry-After: 1, then the page
+    "burst500": True,
+    "burst502": True,
+    "reset": True,  # the first connection is reset
+    "slow": True,  # the first answer comes after DOWNLOAD_TIMEOUT
+    "truncated": True,  # the first body is shorter than its Content-Length
+    "empty_once": True,  # the first answer is an empty 200
+    "redirect_chain": True,  # 301 -> 302 -> the page
+    "gbk": True,  # GBK bytes, charset only in <meta>
+    "big5": True,  # Big5 bytes, charset only in <meta>
+    "wrong_charset": True,  # UTF-8 bytes declared ISO-8859-1 in the header
+    "bom": True,  # UTF-8 with a BOM and no declared charset
+    "malformed": True,  # unclosed <p>, NUL bytes, a stray </html>, a second div.entry
+    "empty_always": False,
+    "image": False,  # a JPEG at the article URL
+    "pdf": False,
+    "huge": False,  # larger than DOWNLOAD_MAXSIZE
+    "gzip_bomb": False,  # small on the wire, larger than DOWNLOAD_MAXSIZE decompressed
+    "redirect_loop": False,
+    "redirect_offsite": False,  # a redirect to another host
+    "no_headline": False,
+    "no_body": False,
+}
+TRAP_PATH = "/bnews/trap/"
+OFFSITE_HOST = "offsite.invalid"
+_ID_RE = re.compile(r"/(\d+)\.html")
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    reset: bool = False  # close the connection with a RST, no answer
+    delay: float = 0.0
+    declared_length: int | None = None  # a Content-Length other than the body's
+
+
+class FaultPlan:
+    def __init__(self, site: SampleSite, seed: int = 1, per_kind: int = 2, slow_seconds: float = 3.0):
+        self.site = site
+        self.slow_seconds = slow_seconds
+        rng = random.Random(seed)
+        hosts = {rid for a in site.articles.values() for rid, _ in a.related if site.articles[rid].kind != "listed"}
+        # Faulty articles are listed ones that are nobody's only way to an unlisted article.
+        candidates = sorted(
+            a.article_id
+            for a in site.articles.values()
+            if a.kind == "listed" and not any(rid in hosts for rid, _ in a.related)
+        )
+        picks = rng.sample(candidates, per_kind * len(FAULT_KINDS))
+        self.by_article: dict[str, str] = {
+            article_id: kind
+            for kind, chunk in zip(FAULT_KINDS, _chunks(picks, per_kind), strict=True)
+            for article_id in chunk
+        }
+        # Articles linked in odd forms (tracking parameters, fragments, https, percent-encoding).
+        self.variant_targets = rng.sample([a for a in site.public_ids if a not in self.by_article], 6)
+        self._seen: dict[str, int] = {}
+        self._bomb: bytes | None = None
+
+    def expected_ids(self) -> set[str]:
+        lost = {a for a, kind in self.by_article.items() if not FAULT_KINDS[kind]}
+        return set(self.site.public_ids) - lost
+
+    def start_urls(self, base: str) -> list[str]:
+        return [*self.site.start_urls(base), base.rstrip("/") + TRAP_PATH]
+
+    def respond(self, path_and_query: str, base: str) -> tuple[Answer, str | None]:
+        """The answer to a request, and the fault injected (``None`` for a healthy answer)."""
+        parts = urlsplit(path_and_query)
+        path = parts.path
+        if path.startswith(TRAP_PATH):
+            return self._trap(path, base), "pagination_trap"
+        match = _ID_RE.search(path)
+        kind = self.by_article.get(match[1]) if match else None
+        seen = self._seen.get(path_and_query, 0)
+        self._seen[path_and_query] = seen + 1
+        if kind is None:
+            return self._page(path, base), None
+        injected = getattr(self, f"_{kind}")(path, parts.query, base, seen)
+        return injected if isinstance(injected, tuple) else (injected, kind)
+
+    # --- healthy pages, with the site-wide odd links --------------------------------------------
+
+    def _page(self, path: str, base: str, encoding: str = "utf-8") -> Answer:
+        status, content_type, text = self.site.render(path, base)
+        if status == 200 and _ID_RE.search(path):
+            text = text.replace('</ul> <ul class="texttj">', self._odd_links(base) + '</ul> <ul class="texttj">', 1)
+        return Answer(status, {"Content-Type": content_type}, text.encode(encoding, errors="xmlcharrefreplace"))
+
+    def _odd_links(self, base: str) -> str:
+        host = urlsplit(base).netloc
+        variants = []
+        for n, article_id in enumerate(self.variant_targets):
+            path = self.site.articles[article_id].path()
+            section, rest = path[len("/bnews/") :].split("/", 1)
+            variants.append(
+                [
+                    f"{base}{path}?utm_source=twitter&utm_medium=social&fbclid=IwAR0x",
+                    f"{base}{path}#comments",
+                    f"https://{host}{path}",
+                    f"{base}/bnews/%{ord(section[0]):02X}{section[1:]}/{rest}",
+                    f"{base}{path}?utm_campaign=x#respond",
+                    f"HTTP://{host.upper()}{path}",
+                ][n]
+            )
+        odd = ["javascript:void(0)", "mailto:editor@bannedbook.org", "tel:+1-555-0100", "data:text/html,<b>x</b>"]
+        items = [f"<li><a href='{href}' target='_blank'>相关链接</a></li>" for href in [*variants, *odd]]
+        return " ".join(items) + " "
+
+    def _trap(self, path: str, base: str) -> Answer:
+        """/bnews/trap/page/N/ exists for every N and always links to N+1, with the same entries."""
+        number = re.search(r"/page/(\d+)/", path)
+        page = int(number[1]) if number else 1
+        status, content_type, text = self.site.render(f"/bnews/{LISTED_SECTIONS[0][0]}/", base)
+        text = re.sub(
+            r'<link rel="next" href="[^"]*" />|<div class="wp-pagenavi"[^>]*>.*?</div>',
+            "",
+            text,
+            flags=re.S,
+        )
+        next_url = f"{base.rstrip('/')}{TRAP_PATH}page/{page + 1}/"
+        text = text.replace("</head>", f'<link rel="next" href="{next_url}" /></head>', 1)
+        return Answer(status, {"Content-Type": content_type}, text.encode("utf-8"))
+
+    # --- one method per fault kind -------------------------------------------------------------
+
+    def _burst(self, path: str, base: str, seen: int, status: int, retry_after: str | None = None):
+        if seen >= 2:
+            return self._page(path, base), None
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        if retry_after:
+            headers["Retry-After"] = retry_after
+        return Answer(status, headers, b"<html><body>busy</body></html>")
+
+    def _burst503(self, path, query, base, seen):
+        return self._burst(path, base, seen, 503, "1")
+
+    def _burst500(self, path, query, base, seen):
+        return self._burst(path, base, seen, 500)
+
+    def _burst502(self, path, query, base, seen):
+        return self._burst(path, base, seen, 502)
+
+    def _reset(self, path, query, base, seen):
+        return Answer(reset=True) if seen == 0 else (self._page(path, base), None)
+
+    def _slow(self, path, query, base, seen):
+        answer = self._page(path, base)
+        if seen == 0:
+            answer.delay = self.slow_seconds
+            return answer
+        return answer, None
+
+    def _truncated(self, path, query, base, seen):
+        answer = self._page(path, base)
+        if seen == 0:
+            answer.declared_length = len(answer.body) + 4096
+            answer.body = answer.body[: len(answer.body) // 2]
+            return answer
+        return answer, None
+
+    def _empty_once(self, path, query, base, seen):
+        return (
+            Answer(200, {"Content-Type": "text/html; charset=utf-8"}) if seen == 0 else (self._page(path, base), None)
+        )
+
+    def _empty_always(self, path, query, base, seen):
+        return Answer(200, {"Content-Type": "text/html; charset=utf-8"})
+
+    def _image(self, path, query, base, seen):
+        return Answer(
+            200, {"Content-Type": "image/jpeg"}, b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(2048) + b"\xff\xd9"
+        )
+
+    def _pdf(self, path, query, base, seen):
+        return Answer(
+            200, {"Content-Type": "application/pdf"}, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(2048) + b"%%EOF\n"
+        )
+
+    def _huge(self, path, query, base, seen):
+        body = self._page(path, base).body
+        return Answer(200, {"Content-Type": "text/html; charset=utf-8"}, body + b" " * (12 * 1024 * 1024))
+
+    def _gzip_bomb(self, path, query, base, seen):
+        if self._bomb is None:
+            self._bomb = gzip.compress(b"<html><body>" + bytes(64 * 1024 * 1024), compresslevel=9)
+        return Answer(200, {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}, self._bomb)
+
+    def _redirect_chain(self, path, query, base, seen):
+        step = int(parse_qs(query).get("r", ["0"])[0])
+        if step >= 2:
+            return self._page(path, base), None
+        return Answer(301 if step == 0 else 302, {"Location": f"{base}{path}?r={step + 1}"})
+
+    def _redirect_loop(self, path, query, base, seen):
+        step = int(parse_qs(query).get("loop", ["0"])[0])
+        return Answer(302, {"Location": f"{base}{path}?loop={(step + 1) % 2}"})
+
+    def _redirect_offsite(self, path, query, base, seen):
+        return Answer(302, {"Location": f"http://{OFFSITE_HOST}{path}"})
+
+    def _charset(self, path: str, base: str, encoding: str) -> Answer:
+        answer = self._page(path, base)
+        text = answer.body.decode("utf-8").replace("charset=UTF-8", f"charset={encoding}", 1)
+        return Answer(200, {"Content-Type": "text/html"}, text.encode(encoding, errors="xmlcharrefreplace"))
+
+    def _gbk(self, path, query, base, seen):
+        return self._charset(path, base, "gbk")
+
+    def _big5(self, path, query, base, seen):
+        return self._charset(path, base, "big5")
+
+    def _wrong_charset(self, path, query, base, seen):
+        answer = self._page(path, base)
+        answer.headers["Content-Type"] = "text/html; charset=iso-8859-1"
+        return answer
+
+    def _bom(self, path, query, base, seen):
+        answer = self._page(path, base)
+        answer.headers["Content-Type"] = "text/html"
+        answer.body = b"\xef\xbb\xbf" + answer.body
+        return answer
+
+    def _malformed(self, path, query, base, seen):
+        answer = self._page(path, base)
+        text = answer.body.decode("utf-8")
+        head, entry = text.split('<div class="entry">', 1)
+        entry, tail = entry.split("<!--END ENTRY-->", 1)
+        entry = entry.replace("</p>", "", 3)  # unclosed paragraphs
+        entry = re.sub(r"(<p>[^<]{4})", "\\1\x00", entry, count=2)  # NUL bytes inside the text
+        entry = entry.replace("</p>", "</p></html>", 1)  # a stray end of document
+        second = '<div class="entry"><p>网友评论：这里是评论区，不是正文。</p></div>'
+        answer.body = f'{head}<div class="entry">{entry}<!--END ENTRY-->{second}{tail}'.encode()
+        return answer
+
+    def _no_headline(self, path, query, base, seen):
+        answer = self._page(path, base)
+        text = answer.body.decode("utf-8")
+        text = re.sub(r"<!-- 面包屑导航 --> <h2>.*?</h2>", "", text, count=1)
+        text = re.sub(r'<meta property="og:title"[^>]*>', "", text)
+        answer.body = text.encode("utf-8")
+        return answer
+
+    def _no_body(self, path, query, base, seen):
+        answer = self._page(path, base)
+        head, entry = answer.body.decode("utf-8").split('<div class="entry">', 1)
+        entry, tail = entry.split("<!--END ENTRY-->", 1)
+        entry = re.sub(r"<p>.*?</p>", "", entry)
+        answer.body = f'{head}<div class="entry">{entry}<!--END ENTRY-->{tail}'.encode()
+        return answer
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
