@@ -10,13 +10,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from newsspider.processors import normalize_space, parse_credit
+from newsspider.urls import WEB_SCHEMES, join_url
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote dd details div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6"
@@ -48,9 +48,8 @@ def clean_article_html(html: str, strip_selectors: dict[str, list[str]], base_ur
     # Stray document tags end libxml2's parse early and control characters make lxml refuse
     # the string: neither may cost us the article text.
     html = _DOCUMENT_TAGS_RE.sub("", _CONTROL_CHARS_RE.sub("", html))
-    try:
-        wrapper = lxml.html.fragment_fromstring(html, create_parent="div")
-    except (etree.ParserError, ValueError):
+    wrapper = _parse_fragment(html)
+    if wrapper is None:
         return CleanedArticle(html="", text="", images=[], stripped=stripped)
 
     for comment in wrapper.xpath("//comment()"):
@@ -79,6 +78,21 @@ def clean_article_html(html: str, strip_selectors: dict[str, list[str]], base_ur
         images=extract_images(content, base_url),
         stripped=stripped,
     )
+
+
+def _parse_fragment(html: str) -> etree._Element | None:
+    """The fragment under one ``<div>``; lxml's fragment parser gives up on some broken input
+    (even with an AssertionError) where its document parser still recovers the text."""
+    try:
+        return lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError, AssertionError):
+        pass
+    try:
+        document = lxml.html.document_fromstring(f"<html><body><div>{html}</div></body></html>")
+    except (etree.ParserError, ValueError, AssertionError):
+        return None
+    body = document.find("body")
+    return body[0] if body is not None and len(body) else None
 
 
 def _attached(element: etree._Element, root: etree._Element) -> bool:
@@ -180,8 +194,8 @@ def extract_images(root: etree._Element, base_url: str) -> list[dict[str, str | 
         src = next((img.get(a) for a in _IMAGE_SRC_ATTRS if (img.get(a) or "").strip()), None)
         if not src or src.strip().lower().startswith(("data:", "javascript:")):
             continue
-        url = urljoin(base_url, src.strip())
-        if url in seen:
+        url = join_url(base_url, src)
+        if url is None or url in seen or not url.lower().startswith(WEB_SCHEMES):
             continue
         seen.add(url)
         images.append({"url": url, "caption": _caption_for(img)})

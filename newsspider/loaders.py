@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
 from scrapy.http import TextResponse
 from scrapy.loader import ItemLoader
+from scrapy.utils.response import get_base_url
 
 from newsspider import SCHEMA_VERSION
 from newsspider.items import Article
@@ -24,7 +25,7 @@ from newsspider.processors import (
     unique_authors,
 )
 from newsspider.sites import bannedbook as site
-from newsspider.urls import WEB_SCHEMES
+from newsspider.urls import WEB_SCHEMES, join_url
 
 
 def absolute_url(value: str | None, loader_context: dict) -> str | None:
@@ -33,8 +34,8 @@ def absolute_url(value: str | None, loader_context: dict) -> str | None:
     value = normalize_space(value)
     if not value:
         return None
-    url = loader_context["response"].urljoin(value)
-    return url if urlsplit(url).scheme in WEB_SCHEMES else None
+    url = join_url(get_base_url(loader_context["response"]), value)
+    return url if url and urlsplit(url).scheme in WEB_SCHEMES else None
 
 
 def related_article(value: dict[str, str | None], loader_context: dict) -> dict[str, str] | None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that only track where a click came from.
 TRACKING_PARAM_RE = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_ga|spm)$", re.I)
 WEB_SCHEMES = ("http", "https")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# A DNS name (IDNs in punycode), an IPv4 address, or an IPv6 literal as urlsplit returns it.
+_HOST_RE = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$|^[0-9a-f:.]+$"
+)
 
 
 def canonical_url(url: str, scheme_by_host: dict[str, str] | None = None) -> str | None:
@@ -21,7 +25,7 @@ def canonical_url(url: str, scheme_by_host: dict[str, str] | None = None) -> str
         port = parts.port
     except ValueError:  # a malformed port or IPv6 literal
         return None
-    if parts.scheme.lower() not in WEB_SCHEMES or not host:
+    if parts.scheme.lower() not in WEB_SCHEMES or not _HOST_RE.match(host):
         return None
     scheme = (scheme_by_host or {}).get(host, parts.scheme.lower())
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
@@ -30,3 +34,14 @@ def canonical_url(url: str, scheme_by_host: dict[str, str] | None = None) -> str
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAM_RE.match(k)]
     )
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def join_url(base: str, href: str | None) -> str | None:
+    """``href`` resolved against ``base``; ``None`` for an empty or unparseable link (Python's
+    URL parser raises on some, e.g. a bracketed host that is no IP address)."""
+    if not href or not href.strip():
+        return None
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return None

@@ -11,13 +11,14 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from newsspider.extensions import CrawlState
 from newsspider.loaders import load_article
 from newsspider.sites import bannedbook as site
 from newsspider.spiders.base import NewsSpider
-from newsspider.urls import canonical_url
+from newsspider.urls import canonical_url, join_url
 
 
 def is_html(response: Response) -> bool:
@@ -151,10 +152,12 @@ class BannedbookSpider(NewsSpider):
         if not is_html(response):
             self._count("skipped/not_html")
             return
+        base = get_base_url(response)
         entries = [
-            response.urljoin(href)
+            url
             for selector in site.LISTING_ARTICLE_LINKS
-            for href in response.css(selector).getall()
+            for url in (join_url(base, href) for href in response.css(selector).getall())
+            if url
         ]
         dates = []
         ids = []
@@ -192,7 +195,7 @@ class BannedbookSpider(NewsSpider):
         candidates = [response.css(selector).get() for selector in site.LISTING_NEXT_PAGE]
         candidates.append(response.xpath(site.LISTING_NEXT_PAGE_XPATH).get())
         for href in candidates:
-            url = canonical_url(response.urljoin(href.strip()), self.scheme_by_host) if href and href.strip() else None
+            url = canonical_url(join_url(get_base_url(response), href) or "", self.scheme_by_host)
             if url:
                 return url
         return None
@@ -210,7 +213,7 @@ class BannedbookSpider(NewsSpider):
             self.crawl_state.note_fetched(item.articleId, response.url)
         yield item
         for href in response.css(site.RELATED_LINKS + "::attr(href)").getall():
-            yield from self._follow_article(response.urljoin(href), "related")
+            yield from self._follow_article(join_url(get_base_url(response), href) or "", "related")
 
     def _follow_article(self, url: str, via: str) -> Iterator[scrapy.Request]:
         """One request per article id, always for the simplified-Chinese, non-AMP page."""
