@@ -88,6 +88,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 _STRAY_END_TAGS_RE = re.compile(rb"</\s*(?:html|body)\s*>", re.IGNORECASE)
+# What may follow a document's real end: more end tags, comments, whitespace.
+_TRAILER_RE = re.compile(rb"</\s*(?:html|body)\s*>|<!--.*?-->|\s+", re.IGNORECASE | re.DOTALL)
 # Fallbacks for a page whose declared charset does not decode it, most likely first for this site.
 _FALLBACK_ENCODINGS = ("utf-8", "gb18030", "big5")
 
@@ -118,8 +120,8 @@ class ResponseRepairMiddleware:
             if b"\x00" in body:
                 body = body.replace(b"\x00", b"")
                 self.stats.inc_value("newsspider/repair/nul_bytes")
-            repaired = _STRAY_END_TAGS_RE.sub(b"", body)
-            if repaired != body:
+            repaired = _drop_stray_end_tags(body)
+            if repaired is not body:
                 body = repaired
                 self.stats.inc_value("newsspider/repair/stray_end_tags")
         if body is response.body and encoding == response.encoding:
@@ -143,6 +145,20 @@ class ResponseRepairMiddleware:
             if candidate and _decodes(body, candidate):
                 return resolve_encoding(candidate) or candidate
         return declared
+
+
+def _drop_stray_end_tags(body: bytes) -> bytes:
+    """Remove ``</body>``/``</html>`` tags that have page content after them; the document's
+    own closing tags stay, so a healthy page comes back as the very same object."""
+    stray = [m for m in _STRAY_END_TAGS_RE.finditer(body) if _TRAILER_RE.sub(b"", body[m.end() :])]
+    if not stray:
+        return body
+    parts, last = [], 0
+    for match in stray:
+        parts.append(body[last : match.start()])
+        last = match.end()
+    parts.append(body[last:])
+    return b"".join(parts)
 
 
 def _decodes(body: bytes, encoding: str) -> bool:

@@ -173,3 +173,58 @@ def test_settings_provide_the_limits():
     assert spider.since == "20240131"
     spider = BannedbookSpider.from_crawler(get_crawler(BannedbookSpider, {"NEWSSPIDER_MAX_PAGES": 3}), max_pages="1")
     assert spider.max_pages == 1  # the argument wins
+
+
+def test_repeating_pagination_is_a_trap_and_stops(sample):
+    spider = make_spider(start_urls=BASE + "/")
+    response = sample_response(sample, "/bnews/worldnews/")
+    _, (next_page,) = split(spider.parse_listing(response))
+    again = HtmlResponse(url=BASE + "/bnews/worldnews/page/2/", body=response.body, encoding="utf-8")
+    _, listings = split(spider.parse_listing(again, **next_page.cb_kwargs))
+    assert listings == []
+    assert spider.crawler.stats.get_value("newsspider/pagination/stopped_repeating") == 1
+
+
+def test_only_web_links_to_articles_are_followed():
+    spider = make_spider(start_urls=BASE + "/")
+    links = ["javascript:void(0)", "mailto:a@b.c", "tel:+1", "data:text/html,x", "http://[…]/1.html", ""]
+    assert [r for link in links for r in spider._follow_article(link, "related")] == []
+    assert spider.crawler.stats.get_value("newsspider/links/not_article") == len(links)
+
+
+def test_non_html_answers_are_not_parsed_even_at_html_urls():
+    from scrapy.http import Response
+
+    from newsspider.spiders.bannedbook import is_html
+
+    spider = make_spider(start_urls=BASE + "/")
+    image = HtmlResponse(
+        url=BASE + "/bnews/a/20240101/1.html", body=b"\xff\xd8", headers={"Content-Type": "image/jpeg"}
+    )
+    assert not is_html(image) and not is_html(Response(url=BASE + "/x.pdf", body=b"%PDF"))
+    assert list(spider.parse_article(image)) == []
+    assert spider.failed_articles == [{"url": image.url, "reason": "not_html"}]
+
+
+@pytest.mark.parametrize(
+    ("exception", "reason"),
+    [
+        ("robots", "robots"),
+        ("redirect", "redirect_loop"),
+        ("maxsize", "too_large"),
+        ("timeout", "DownloadTimeoutError"),
+    ],
+)
+def test_failure_reasons(exception, reason):
+    from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
+    from twisted.python.failure import Failure
+
+    from newsspider.spiders.bannedbook import failure_reason
+
+    errors = {
+        "robots": IgnoreRequest("Forbidden by robots.txt"),
+        "redirect": IgnoreRequest("max redirections reached"),
+        "maxsize": IgnoreRequest("body exceeded DOWNLOAD_MAXSIZE"),
+        "timeout": DownloadTimeoutError("took longer than 2 seconds"),
+    }
+    assert failure_reason(Failure(errors[exception])) == reason
