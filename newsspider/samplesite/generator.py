@@ -91,6 +91,7 @@ class SampleSite:
         self.rng = random.Random(seed)
         self.articles: dict[str, SampleArticle] = {}
         self.published: list[str] = []
+        self._latest_cache: tuple[int, list[SampleArticle]] | None = None
         self._build(articles)
 
     # --- changes between crawls (scheduled-crawl tests) ----------------------------------------
@@ -431,12 +432,35 @@ class SampleSite:
         return page
 
     def _sidebar(self, script: int, base: str) -> str:
-        items = "".join(
+        """Hot posts (promo pages), the latest articles and a tag cloud, as real sidebars carry:
+        links a crawler must not follow, and the bulk that makes real pages 30-60 KB."""
+        hot = "".join(
             f'<li><a href="{base}{self.articles[a].path(traditional=bool(script))}" target="_blank">'
             f"{html.escape(self.articles[a].headline_text(script))}</a></li>"
             for a in self.promo_ids()[:4]
         )
-        return f'<div id="sidebar-hot-posts" class="list"><h3>热门文章</h3><ul>{items}</ul></div>'
+        latest = "".join(
+            f'<li class="latest-post"><a href="{base}{a.path(traditional=bool(script))}" target="_blank" '
+            f'title="{html.escape(a.headline_text(script))}">{html.escape(a.headline_text(script))}</a>'
+            f'<span class="latest-date">{a.date[:4]}-{a.date[4:6]}-{a.date[6:]}</span></li>'
+            for a in self._latest()
+        )
+        tags = "".join(
+            f'<a href="{base}/bnews/tag/{quote(t[script])}/" class="tag-cloud-link" style="font-size:{12 + n % 9}pt">'
+            f"{html.escape(t[script])}</a> "
+            for n, t in enumerate(texts.TAGS)
+        )
+        return (
+            f'<div id="sidebar-hot-posts" class="list"><h3>热门文章</h3><ul>{hot}</ul></div>\n'
+            f'<div id="sidebar-latest" class="widget"><h3>最新文章</h3><ul>{latest}</ul></div>\n'
+            f'<div id="sidebar-tags" class="widget tagcloud"><h3>热门标签</h3>{tags}</div>'
+        )
+
+    def _latest(self) -> list[SampleArticle]:
+        """The 60 newest listed articles (cached until the site changes)."""
+        if self._latest_cache is None or self._latest_cache[0] != len(self.articles):
+            self._latest_cache = (len(self.articles), [a for a in self._sorted() if a.kind == "listed"][:60])
+        return self._latest_cache[1]
 
     def _render_article(self, article: SampleArticle, script: int, base: str) -> str:
         path = article.path(traditional=bool(script))
@@ -464,6 +488,7 @@ class SampleSite:
             f"<!-- 面包屑导航 --> {title} "
             f'<p class="notice"><b>{texts.NOTICE[script]}</p><p>{texts.NOTICE_FOLLOW_UP[script]}</b></p>  '
             f'<div class="entry"> {self._entry(article, script, base)} </div><!--END ENTRY-->'
+            f"{_COMMENTS_AREA}"
         )
         return self._page(script, base, path, article.headline_text(script), center, "\n".join(meta))
 
@@ -693,4 +718,19 @@ _SHARE_AND_ADS = (
     '<div id="archive-pix-2" class="banner-ads"> <!-- AuctionX Display platform tag START --> '
     '<div id="27556x300x250x621x_ADSLOT1" clicktrack="%%CLICK_URL_ESC%%" style="margin:0 auto;text-align:center"></div>  '
     "<!-- AuctionX Display platform tag END --> </div> </div>"
+)
+
+
+# The comment area below every real WordPress article: a form, no article text.
+_COMMENTS_AREA = (
+    '<div id="comments" class="comments-area"><h3 id="reply-title" class="comment-reply-title">发表评论 '
+    '<small><a rel="nofollow" id="cancel-comment-reply-link" href="#respond" style="display:none;">取消回复</a></small></h3>'
+    '<form action="/bnews/wp-comments-post.php" method="post" id="commentform" class="comment-form">'
+    '<p class="comment-notes"><span id="email-notes">电子邮件地址不会被公开。</span> 必填项已用<span class="required">*</span>标注</p>'
+    '<p class="comment-form-comment"><label for="comment">评论</label> <textarea id="comment" name="comment" cols="45" rows="8" '
+    'maxlength="65525" required="required"></textarea></p><p class="comment-form-author"><label for="author">名称 '
+    '<span class="required">*</span></label> <input id="author" name="author" type="text" value="" size="30" maxlength="245" '
+    'required="required" /></p><p class="comment-form-email"><label for="email">电子邮件 <span class="required">*</span></label> '
+    '<input id="email" name="email" type="text" value="" size="30" maxlength="100" required="required" /></p>'
+    '<p class="form-submit"><input name="submit" type="submit" id="submit" class="submit" value="发表评论" /></p></form></div>'
 )
