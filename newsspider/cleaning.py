@@ -15,7 +15,7 @@ import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsspider.processors import normalize_space, parse_credit
+from newsspider.processors import might_be_credit, normalize_space, parse_credit
 from newsspider.urls import WEB_SCHEMES, join_url
 
 BLOCK_TAGS = frozenset(
@@ -38,7 +38,8 @@ class CleanedArticle:
 
 
 @lru_cache(maxsize=256)
-def _compiled(selector: str) -> CSSSelector:
+def compiled_css(selector: str) -> CSSSelector:
+    """A CSS selector compiled once to lxml XPath (HTML rules: class names case-insensitive…)."""
     return CSSSelector(selector, translator="html")
 
 
@@ -59,8 +60,8 @@ def clean_article_html(html: str, strip_selectors: dict[str, list[str]], base_ur
     matches = [
         (kind, element)
         for kind, selectors in strip_selectors.items()
-        for selector in selectors
-        for element in _compiled(selector)(wrapper)
+        if selectors
+        for element in compiled_css(", ".join(selectors))(wrapper)
     ]
     for kind, element in matches:
         if _attached(element, wrapper):
@@ -80,18 +81,23 @@ def clean_article_html(html: str, strip_selectors: dict[str, list[str]], base_ur
     )
 
 
+# Plain lxml elements: lxml.html's element classes cost a lookup on every node touched.
+_PARSER = etree.HTMLParser()
+_STRING = etree.XPath("string()")
+
+
+def _text(element: etree._Element) -> str:
+    return _STRING(element)
+
+
 def _parse_fragment(html: str) -> etree._Element | None:
-    """The fragment under one ``<div>``; lxml's fragment parser gives up on some broken input
-    (even with an AssertionError) where its document parser still recovers the text."""
+    """The fragment under one ``<div>``, parsed as the body of a document (libxml2 recovers
+    text from far more broken input this way than with lxml's fragment parser)."""
     try:
-        return lxml.html.fragment_fromstring(html, create_parent="div")
-    except (etree.ParserError, ValueError, AssertionError):
-        pass
-    try:
-        document = lxml.html.document_fromstring(f"<html><body><div>{html}</div></body></html>")
-    except (etree.ParserError, ValueError, AssertionError):
+        document = etree.fromstring(f"<html><body><div>{html}</div></body></html>", _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
-    body = document.find("body")
+    body = document.find("body") if document is not None else None
     return body[0] if body is not None and len(body) else None
 
 
@@ -117,16 +123,16 @@ def _drop(node: etree._Element) -> None:
 
 def _strip_credit_blocks(root: etree._Element, stripped: Counter) -> None:
     """Credit lines (author, source, editor, disclaimers, the share footer) are metadata, not text."""
-    for block in root.xpath(".//p | .//div[not(.//p)]"):
-        if not _attached(block, root):
-            continue
-        text = block.text_content()
-        if parse_credit(text) is None:
+    for block in list(root.iter("p", "div")):
+        if block.tag == "div" and block.find(".//p") is not None:
+            continue  # its paragraphs are looked at one by one
+        text = _text(block)
+        if not might_be_credit(text) or not _attached(block, root) or parse_credit(text) is None:
             continue
         if _SHARE_FOOTER_RE.search(text):
             # The footer is followed by an icon image: drop trailing blocks that carry no text.
             following = block.getnext()
-            while following is not None and not normalize_space(following.text_content()):
+            while following is not None and not normalize_space(_text(following)):
                 after = following.getnext()
                 _drop(following)
                 stripped["share"] += 1
@@ -139,9 +145,13 @@ def _strip_credit_blocks(root: etree._Element, stripped: Counter) -> None:
 
 def _drop_empty_blocks(root: etree._Element) -> None:
     """Wrappers emptied by the stripping (and empty paragraphs) are noise in the HTML."""
-    for block in reversed(root.xpath(".//*[self::p or self::div or self::span]")):
-        if not normalize_space(block.text_content()) and not block.xpath(".//img"):
+    for block in reversed(list(root.iter("p", "div", "span"))):
+        if block is not root and not _has_text(block) and next(block.iter("img"), None) is None:
             _drop(block)
+
+
+def _has_text(element: etree._Element) -> bool:
+    return any(normalize_space(text) for text in element.itertext())
 
 
 def _tidy_whitespace(root: etree._Element) -> None:
@@ -210,13 +220,13 @@ def _caption_for(img: etree._Element) -> str | None:
         return None
     explicit = block.xpath(".//figcaption | .//*[contains(@class, 'wp-caption-text')]")
     if explicit:
-        return normalize_space(explicit[0].text_content())
-    own = normalize_space(block.text_content())
+        return normalize_space(_text(explicit[0]))
+    own = normalize_space(_text(block))
     if own and _CAPTION_RE.search(own):
         return own
     following = block.getnext()
     if following is not None and isinstance(following.tag, str):
-        text = normalize_space(following.text_content())
+        text = normalize_space(_text(following))
         if text and _CAPTION_RE.search(text):
             return text
     return None
@@ -231,6 +241,6 @@ def validate_selectors(strip_selectors: dict[str, list[str]]) -> None:
             raise ValueError(f"NEWSSPIDER_STRIP_SELECTORS[{kind!r}] must be a list of CSS selectors")
         for selector in selectors:
             try:
-                _compiled(selector)
+                compiled_css(selector)
             except Exception as exc:  # cssselect raises several unrelated types
                 raise ValueError(f"NEWSSPIDER_STRIP_SELECTORS[{kind!r}]: bad CSS selector {selector!r}: {exc}") from exc

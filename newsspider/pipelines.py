@@ -9,9 +9,8 @@ import json
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from itemadapter import ItemAdapter
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
@@ -60,17 +59,25 @@ def load_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def record_problem(record: dict[str, Any], validator: Draft202012Validator) -> str | None:
+def schema_validator() -> Any:
+    """The compiled record schema (jsonschema-rs: the same Draft 2020-12, a hundred times faster
+    than a pure-Python validator, which made validation the slowest step of extraction)."""
+    return jsonschema_rs.validator_for(load_schema())
+
+
+def record_problem(record: dict[str, Any], validator: Any) -> str | None:
     """A short, countable reason why ``record`` is not a valid article, or ``None``."""
     if not (record.get("headline") or "").strip():
         return "missing_headline"
     if not (record.get("articleBody") or "").strip():
         return "empty_body"
-    error = best_match(validator.iter_errors(record))
-    if error is None:
+    if validator.is_valid(record):
         return None
-    where = "/".join(str(p) for p in error.absolute_path if not isinstance(p, int)) or "record"
-    return f"invalid/{where}/{error.validator}"
+    # The most specific error: the deepest place in the record, then the first found.
+    error = max(validator.iter_errors(record), key=lambda e: len(e.instance_path))
+    where = "/".join(str(p) for p in error.instance_path if not isinstance(p, int)) or "record"
+    keyword = next((str(p) for p in reversed(error.schema_path) if isinstance(p, str)), "schema")
+    return f"invalid/{where}/{keyword}"
 
 
 class ValidationPipeline:
@@ -78,7 +85,7 @@ class ValidationPipeline:
 
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
-        self.validator = Draft202012Validator(load_schema())
+        self.validator = schema_validator()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidationPipeline:
@@ -86,7 +93,7 @@ class ValidationPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        record = adapter.asdict()
+        record = dict(adapter.items())  # nested values are plain dicts and lists already
         self._count_coverage(record)
         problem = record_problem(record, self.validator)
         if problem is not None:

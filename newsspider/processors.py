@@ -124,11 +124,18 @@ class Credit:
     editor: str | None = None
 
 
+def might_be_credit(text: str | None) -> bool:
+    """Cheap first look: a credit line has a label or a disclaimer/footer phrase."""
+    return bool(text) and bool(_LABEL_RE.search(text) or _BOILERPLATE_RE.search(text))
+
+
 def parse_credit(text: str | None) -> Credit | None:
     """Parse a credit paragraph (``作者：古莉來源：RFI法廣，文章謹供參考…``).
 
     Returns ``None`` unless the whole paragraph is credit matter (labelled values, disclaimers,
     the share footer), so an article sentence that merely mentions ``来源：`` is never eaten."""
+    if not might_be_credit(text):
+        return None
     text = normalize_space(text)
     if not text:
         return None

@@ -150,8 +150,8 @@ class SampleSite:
         public = self.public_ids
         listed = [a for a in public if self.articles[a].kind == "listed"]
         for article_id in public:
-            others = [a for a in public if a != article_id]
-            picks = rng.sample(others, rng.randint(3, 5))
+            count = rng.randint(3, 5)
+            picks = [a for a in rng.sample(public, count + 1) if a != article_id][:count]
             self.articles[article_id].related = [(a, self._variant(a)) for a in picks]
         for article_id in public:
             if self.articles[article_id].kind != "listed":

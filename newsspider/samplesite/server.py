@@ -41,9 +41,20 @@ class SampleServer(ThreadingHTTPServer):
         self.log_path = log_path
         self.faults = faults
         self.fault_log = fault_log
+        self.cache: dict | None = None
         self.requested: list[str] = []
         self._lock = threading.Lock()
         self.lock = threading.Lock()  # pages and admin changes
+
+    def render(self, path: str, base: str) -> tuple[int, str, str]:
+        """The site's page, from the cache when ``--cache`` asked for one (benchmarks: the server
+        should cost the crawler's machine as little as possible)."""
+        if self.cache is None:
+            return self.site.render(path, base)
+        key = (path, base, len(self.site.articles))
+        if key not in self.cache:
+            self.cache[key] = self.site.render(path, base)
+        return self.cache[key]
 
     @property
     def base_url(self) -> str:
@@ -81,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(answer)
             return
         with self.server.lock:
-            status, content_type, body = self.server.site.render(self.path, f"http://{host}")
+            status, content_type, body = self.server.render(self.path, f"http://{host}")
         self._send(status, content_type, body)
 
     def _answer(self, answer: Answer) -> None:
@@ -152,11 +163,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--variant", default="real", choices=VARIANTS, help="drifted-headline: a broken template")
     parser.add_argument("--log", type=Path, help="append each requested path to this file")
     parser.add_argument("--faults", type=int, metavar="SEED", help="inject the seeded fault plan")
+    parser.add_argument("--cache", action="store_true", help="keep rendered pages in memory (benchmarks)")
     parser.add_argument("--fault-log", type=Path, help="append one JSON line per request: path, status, fault")
     args = parser.parse_args(argv)
     site = SampleSite(seed=args.seed, articles=args.articles, variant=args.variant)
     faults = FaultPlan(site, seed=args.faults) if args.faults is not None else None
     server = SampleServer(site, args.port, args.log, faults, args.fault_log)
+    if args.cache:
+        server.cache = {}
     print(f"serving {server.base_url}", flush=True)
     try:
         server.serve_forever()

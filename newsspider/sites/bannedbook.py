@@ -61,29 +61,24 @@ LISTING_NEXT_PAGE_XPATH = (
     "//a[contains(., '下一页') or contains(., '下一頁')]/@href"
 )
 
-# Article pages.
+# Article pages. The entry is found once; title, credits and tags are read relative to it.
 ENTRY = "div.entry"
-# The article title is the <h2> right before the notice and the entry (h2.pagetitle is a listing's);
-# og:title (with the site name cut off) is the fallback.
-HEADLINE_XPATH = (
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' entry ')]"
-    "/preceding-sibling::h2[not(contains(@class, 'pagetitle'))][1]"
-)
-HEADLINE_FALLBACK = "meta[property='og:title']::attr(content)"
-CANONICAL = "link[rel=canonical]::attr(href)"
-LANGUAGE: tuple[str, ...] = (
-    "html::attr(lang)",
-    "meta[property='og:locale']::attr(content)",
-)
-PUBLISHED_TIME = "meta[property='article:published_time']::attr(content)"
-DESCRIPTION: tuple[str, ...] = (
-    "meta[property='og:description']::attr(content)",
-    "meta[name=description]::attr(content)",
-)
+# The article title is the <h2> right before the notice and the entry (h2.pagetitle is a listing's).
+HEADLINE_FROM_ENTRY = "preceding-sibling::h2[not(contains(@class, 'pagetitle'))][1]"
 # Paragraph-level blocks of the entry that may carry credit lines (author, source, editor).
-CREDIT_BLOCKS = "div.entry p, div.entry div"
-TAGS = "div.entry a[rel=tag]"
-RELATED_LINKS = "ul.op-related-articles li a"
+CREDIT_BLOCKS = ".//p | .//div"
+TAGS = ".//a[@rel='tag']"
+# Head metadata is read from <head> only: absolute paths cost a fifth of a search of the page.
+HEADLINE_FALLBACK = "/html/head/meta[@property='og:title']/@content"
+CANONICAL = "/html/head/link[@rel='canonical']/@href"
+LANGUAGE: tuple[str, ...] = ("/html/@lang", "/html/head/meta[@property='og:locale']/@content")
+PUBLISHED_TIME = "/html/head/meta[@property='article:published_time']/@content"
+DESCRIPTION: tuple[str, ...] = (
+    "/html/head/meta[@property='og:description']/@content",
+    "/html/head/meta[@name='description']/@content",
+)
+# The related list (相关阅读 / 相關閱讀) stands inside the entry.
+RELATED_LINKS = ".//ul[contains(concat(' ', normalize-space(@class), ' '), ' op-related-articles ')]/li//a"
 # Titles appended to og:title / <title> by the site, removed from fallback headlines.
 SITE_NAME_SUFFIX_RE = re.compile(r"\s*[-|–—]\s*中[国國]禁[闻聞][网網]$")
 

@@ -212,8 +212,8 @@ class BannedbookSpider(NewsSpider):
         if self.crawl_state is not None:
             self.crawl_state.note_fetched(item.articleId, response.url)
         yield item
-        for href in response.css(site.RELATED_LINKS + "::attr(href)").getall():
-            yield from self._follow_article(join_url(get_base_url(response), href) or "", "related")
+        for related in item.relatedArticles:  # the loader already resolved the related list
+            yield from self._follow_article(related["url"], "related")
 
     def _follow_article(self, url: str, via: str) -> Iterator[scrapy.Request]:
         """One request per article id, always for the simplified-Chinese, non-AMP page."""

@@ -1,0 +1,149 @@
+"""Extraction and cleaning speed on full sample article pages, against a bare parse and trafilatura.
+
+Every figure is CPU time in this one process (``time.process_time``), so pages per second are
+per core; the ratios compare methods measured in the same run over the same pages.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from typing import Any
+
+import lxml.html
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from newsspider import settings as project_settings
+from newsspider.loaders import load_article
+from newsspider.pipelines import CleaningPipeline, ValidationPipeline
+from newsspider.samplesite.generator import SampleSite
+from newsspider.spiders.bannedbook import BannedbookSpider
+
+BASE = "http://127.0.0.1:8000"
+
+
+def sample_pages(count: int) -> list[tuple[str, bytes, dict]]:
+    """``count`` simplified article pages of the sample site: URL, bytes, expected record."""
+    site = SampleSite(articles=count + count // 10 + 10)
+    ids = [a for a in site.public_ids if site.articles[a].kind != "tw_only"][:count]
+    pages = []
+    for article_id in ids:
+        record = site.expected_record(article_id, BASE)
+        _, _, body = site.render(record["url"][len(BASE) :], BASE)
+        pages.append((record["url"], body.encode("utf-8"), record))
+    return pages
+
+
+class Ours:
+    """The project's own path: parse, loader, cleaning pipeline, schema validation."""
+
+    name = "newsspider (parse + loader + cleaning + validation)"
+
+    def __init__(self) -> None:
+        values = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
+        crawler = get_crawler(BannedbookSpider, values)
+        crawler.stats.open_spider()
+        self.cleaning = CleaningPipeline(crawler)
+        self.validation = ValidationPipeline(crawler)
+
+    def __call__(self, url: str, body: bytes) -> dict[str, Any] | None:
+        response = HtmlResponse(url=url, body=body)
+        item = self.cleaning.process_item(load_article(response, "bannedbook"))
+        try:
+            return ItemAdapter(self.validation.process_item(item)).asdict()
+        except DropItem:
+            return None
+
+
+def bare_parse(url: str, body: bytes) -> Any:
+    """The floor: lxml parsing the same bytes, nothing else."""
+    return lxml.html.fromstring(body)
+
+
+def trafilatura_extract(url: str, body: bytes) -> Any:
+    import trafilatura
+
+    return trafilatura.bare_extraction(body, url=url, with_metadata=True, include_comments=False)
+
+
+def cpu_seconds(method: Callable[[str, bytes], Any], pages: list[tuple[str, bytes, dict]], rounds: int) -> float:
+    """Best of ``rounds`` passes over all pages, in CPU seconds (after one warm-up page)."""
+    method(pages[0][0], pages[0][1])
+    best = float("inf")
+    for _ in range(rounds):
+        gc.collect()
+        start = time.process_time()
+        for url, body, _ in pages:
+            method(url, body)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def trafilatura_accuracy(pages: list[tuple[str, bytes, dict]]) -> dict[str, tuple[int, int]]:
+    """How many of our record's fields trafilatura gets right: field -> (right, pages that have it)."""
+    right = {"headline": 0, "authors": 0, "datePublished": 0, "source": 0, "tags": 0}
+    present = dict.fromkeys(right, 0)
+    for url, body, want in pages:
+        doc = trafilatura_extract(url, body)
+        got = {
+            "headline": doc.title if doc else None,
+            "authors": doc.author if doc else None,
+            "datePublished": doc.date if doc else None,
+            "source": doc.sitename if doc else None,  # it has no field for the credited outlet
+            "tags": doc.tags if doc else None,
+        }
+        expected = {
+            "headline": want["headline"],
+            "authors": "; ".join(a["name"] for a in want["authors"]) or None,
+            "datePublished": want["datePublished"][:10],
+            "source": want["source"],
+            "tags": want["tags"] or None,
+        }
+        for field, value in expected.items():
+            if value is None:
+                continue
+            present[field] += 1
+            candidate = got[field]
+            if field == "tags":
+                candidate = sorted(candidate or [])
+                value = sorted(value)
+            right[field] += candidate == value
+    return {field: (right[field], present[field]) for field in right}
+
+
+def ours_accuracy(pages: list[tuple[str, bytes, dict]]) -> int:
+    """Records of ours equal, field for field, to the expected ones (download time aside)."""
+    ours = Ours()
+    same = 0
+    for url, body, want in pages:
+        record = ours(url, body)
+        if record is None:
+            continue
+        record = {**record, "articleBodyHtml": None, "metadata": {**record["metadata"], "dateDownloaded": None}}
+        same += record == want
+    return same
+
+
+def run(count: int = 600, rounds: int = 3, with_trafilatura: bool = True) -> dict[str, Any]:
+    pages = sample_pages(count)
+    sizes = [len(body) for _, body, _ in pages]
+    ours = Ours()
+    timings = {"bare": cpu_seconds(bare_parse, pages, rounds), "ours": cpu_seconds(ours, pages, rounds)}
+    if with_trafilatura:
+        timings["trafilatura"] = cpu_seconds(trafilatura_extract, pages, 1)
+    result = {
+        "pages": len(pages),
+        "page_kb": (min(sizes) / 1024, sum(sizes) / len(sizes) / 1024, max(sizes) / 1024),
+        "pages_per_second": {name: len(pages) / seconds for name, seconds in timings.items()},
+        "ours_exact_records": ours_accuracy(pages),
+    }
+    pps = result["pages_per_second"]
+    result["ours_vs_bare"] = pps["bare"] / pps["ours"]
+    if with_trafilatura:
+        result["ours_vs_trafilatura"] = pps["ours"] / pps["trafilatura"]
+        result["trafilatura_accuracy"] = trafilatura_accuracy(pages)
+    return result

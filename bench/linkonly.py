@@ -1,0 +1,22 @@
+"""The crawl's ceiling: the bannedbook spider's link following with no extraction at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scrapy.http import Response
+from scrapy.utils.response import get_base_url
+
+from newsspider.sites import bannedbook as site
+from newsspider.spiders.bannedbook import BannedbookSpider
+from newsspider.urls import join_url
+
+
+class LinkOnlySpider(BannedbookSpider):
+    name = "linkonly"
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        base = get_base_url(response)
+        for href in response.xpath(f"//div[contains(@class, 'entry')]{site.RELATED_LINKS[1:]}/@href").getall():
+            yield from self._follow_article(join_url(base, href) or "", "related")
