@@ -92,6 +92,8 @@ class SampleSite:
         self.articles: dict[str, SampleArticle] = {}
         self.published: list[str] = []
         self._latest_cache: tuple[int, list[SampleArticle]] | None = None
+        self._sorted_cache: tuple[int, list[SampleArticle]] | None = None
+        self._promo_cache: list[str] | None = None
         self._build(articles)
 
     # --- changes between crawls (scheduled-crawl tests) ----------------------------------------
@@ -229,10 +231,17 @@ class SampleSite:
         return [a.article_id for a in self._sorted() if a.kind in ("listed", "orphan", "tw_only")]
 
     def _sorted(self) -> list[SampleArticle]:
-        return sorted(self.articles.values(), key=lambda a: (a.date, int(a.article_id)), reverse=True)
+        """Newest first; cached until articles are added (pages ask for it on every render)."""
+        if self._sorted_cache is None or self._sorted_cache[0] != len(self.articles):
+            ordered = sorted(self.articles.values(), key=lambda a: (a.date, int(a.article_id)), reverse=True)
+            self._sorted_cache = (len(self.articles), ordered)
+        return self._sorted_cache[1]
 
     def promo_ids(self) -> list[str]:
-        return [a.article_id for a in self.articles.values() if a.kind in ("promo", "disallowed")]
+        """Pages only promo lists, ads and sidebars link to, and the robots.txt-forbidden one."""
+        if self._promo_cache is None:
+            self._promo_cache = [a.article_id for a in self.articles.values() if a.kind in ("promo", "disallowed")]
+        return self._promo_cache
 
     def listing(self, section: str) -> list[SampleArticle]:
         listed = [a for a in self._sorted() if a.kind == "listed"]
