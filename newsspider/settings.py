@@ -12,6 +12,9 @@ ROBOTSTXT_OBEY = True
 # Polite by default against the real site; the offline demo lifts the delays for loopback.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy starts this many output workers for every response; a page here yields one record and a
+# few dozen links at most, and 100 idle workers cost more than the pipelines (bench/RESULTS.md).
+CONCURRENT_ITEMS = 16
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
