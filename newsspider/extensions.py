@@ -56,6 +56,7 @@ class CrawlState:
         self.changes = StateChanges.empty()
         self._cache: dict[str, ArticleState | None] = {}
         self._emitted_this_run: set[str] = set()
+        self.settled_until: str | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -75,6 +76,12 @@ class CrawlState:
             self._cache[article_id] = self.store.get(self.spider_name, [article_id]).get(article_id)
         state = self._cache[article_id]
         return state if state is not None and state.version > 0 else None
+
+    def is_settled(self, article_id: str) -> bool:
+        """Held since before the last run that finished: pagination may stop at such entries.
+        A killed run's records are held but not settled, so the next run pages past them."""
+        state = self.emitted_state(article_id) if article_id not in self._emitted_this_run else None
+        return bool(state and self.settled_until and state.first_emitted and state.first_emitted < self.settled_until)
 
     def is_held(self, article_id: str) -> bool:
         """Emitted by an earlier run: this run's own records do not make an article "held", or
@@ -108,6 +115,7 @@ class CrawlState:
             self.store.end_run(self.spider_name, run.run_id, "killed", utc_now())
             self.stats.inc_value("newsspider/state/replayed_records", replayed)
             logger.warning("Run %s did not finish; %d records replayed from its output", run.run_id, replayed)
+        self.settled_until = self.store.settled_before(self.spider_name)
         self.run_id = getattr(spider, "run_id", None) or utc_now()
         feeds = [str(p) for p in local_feed_paths(self.crawler)]
         self.store.begin_run(self.spider_name, self.run_id, feeds, utc_now())

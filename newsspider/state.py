@@ -26,6 +26,7 @@ class ArticleState:
     first_seen: str
     last_seen: str
     last_fetched: str | None
+    first_emitted: str | None  # when a run first wrote it out
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ class StateStore(ABC):
     def end_run(self, spider: str, run_id: str, status: str, now: str) -> None: ...
 
     @abstractmethod
+    def settled_before(self, spider: str) -> str | None:
+        """When the last run that finished normally ended: what was emitted before then is
+        covered by a complete pagination; what a killed run emitted since is not."""
+
+    @abstractmethod
     def unfinished_runs(self, spider: str) -> list[RunRecord]:
         """Runs that began and never ended: they were killed."""
 
@@ -96,7 +102,7 @@ class SqliteStateStore(StateStore):
     CREATE TABLE IF NOT EXISTS articles (
         spider TEXT NOT NULL, article_id TEXT NOT NULL, canonical_url TEXT, content_hash TEXT,
         version INTEGER NOT NULL DEFAULT 0, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
-        last_fetched TEXT, PRIMARY KEY (spider, article_id));
+        last_fetched TEXT, first_emitted TEXT, PRIMARY KEY (spider, article_id));
     CREATE TABLE IF NOT EXISTS frontier (
         spider TEXT NOT NULL, article_id TEXT NOT NULL, url TEXT NOT NULL, discovered TEXT NOT NULL,
         PRIMARY KEY (spider, article_id));
@@ -121,7 +127,8 @@ class SqliteStateStore(StateStore):
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = self.db.execute(
-                "SELECT article_id, canonical_url, content_hash, version, first_seen, last_seen, last_fetched"
+                "SELECT article_id, canonical_url, content_hash, version, first_seen, last_seen, last_fetched,"
+                " first_emitted"
                 f" FROM articles WHERE spider = ? AND article_id IN ({','.join('?' * len(chunk))})",
                 [spider, *chunk],
             )
@@ -136,11 +143,13 @@ class SqliteStateStore(StateStore):
             for e in changes.emitted.values():
                 self.db.execute(
                     "INSERT INTO articles (spider, article_id, canonical_url, content_hash, version, first_seen,"
-                    " last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " last_seen, first_emitted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (spider, article_id) DO UPDATE SET canonical_url = excluded.canonical_url,"
                     " content_hash = excluded.content_hash, version = excluded.version,"
-                    " last_seen = excluded.last_seen WHERE excluded.version >= articles.version",
-                    (spider, e.article_id, e.canonical_url, e.content_hash, e.version, now, now),
+                    " last_seen = excluded.last_seen,"
+                    " first_emitted = COALESCE(articles.first_emitted, excluded.first_emitted)"
+                    " WHERE excluded.version >= articles.version",
+                    (spider, e.article_id, e.canonical_url, e.content_hash, e.version, now, now, now),
                 )
             for article_id, (url, when) in changes.fetched.items():
                 self.db.execute(
@@ -176,6 +185,12 @@ class SqliteStateStore(StateStore):
             self.db.execute(
                 "UPDATE runs SET ended = ?, status = ? WHERE spider = ? AND run_id = ?", (now, status, spider, run_id)
             )
+
+    def settled_before(self, spider: str) -> str | None:
+        row = self.db.execute(
+            "SELECT MAX(ended) FROM runs WHERE spider = ? AND status = 'finished'", (spider,)
+        ).fetchone()
+        return row[0] if row else None
 
     def unfinished_runs(self, spider: str) -> list[RunRecord]:
         rows = self.db.execute(

@@ -167,7 +167,7 @@ class BannedbookSpider(NewsSpider):
             if parsed is not None:
                 dates.append(parsed.date)
                 ids.append(parsed.article_id)
-                held += self._holds(parsed.article_id)
+                held += self.crawl_state is not None and self.crawl_state.is_settled(parsed.article_id)
             yield from self._follow_article(url, "listing")
 
         if not dates:
@@ -177,6 +177,7 @@ class BannedbookSpider(NewsSpider):
             # A paginator that serves the same page under every number: a trap.
             self._count("pagination/stopped_repeating")
             return
+        # Pages whose entries were all emitted before the last complete run: older pages are too.
         held_streak = held_streak + 1 if held == len(dates) else 0
         if self.crawl_state is not None and held_streak >= self.stop_after_known_pages:
             self._count("pagination/stopped_known")

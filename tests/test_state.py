@@ -1,0 +1,96 @@
+"""The crawl state store and the CrawlState extension, without a crawl."""
+
+import json
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from newsspider.extensions import CrawlState
+from newsspider.spiders.bannedbook import BannedbookSpider
+from newsspider.state import Emission, SqliteStateStore, StateChanges, open_store
+
+URL = "http://127.0.0.1:8000/bnews/worldnews/20240620/{}.html"
+
+
+def emission(article_id: str, version: int = 1, text: str = "a") -> Emission:
+    return Emission(article_id, URL.format(article_id), f"sha256:{text * 64}"[:71], version)
+
+
+def test_emissions_only_move_forward(tmp_path):
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    store.apply("s", StateChanges({"1": emission("1", 2, "b")}, {}, {}), "2024-01-02T00:00:00.000000Z")
+    store.apply("s", StateChanges({"1": emission("1", 1, "a")}, {}, {}), "2024-01-03T00:00:00.000000Z")  # a replay
+    state = store.get("s", ["1"])["1"]
+    assert state.version == 2 and state.content_hash.startswith("sha256:b")
+    assert state.first_emitted == "2024-01-02T00:00:00.000000Z"
+    assert store.get("other-spider", ["1"]) == {}
+
+
+def test_frontier_holds_links_until_fetched_or_emitted(tmp_path):
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    now = "2024-01-01T00:00:00.000000Z"
+    store.apply(
+        "s", StateChanges({"1": emission("1")}, {}, {"1": URL.format(1), "2": URL.format(2), "3": URL.format(3)}), now
+    )
+    assert store.frontier("s") == {"2": URL.format(2), "3": URL.format(3)}  # 1 is held already
+    store.apply("s", StateChanges({}, {"2": (URL.format(2), now)}, {}), now)
+    assert store.frontier("s") == {"3": URL.format(3)}
+
+
+def test_runs_killed_and_settled(tmp_path):
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    assert store.settled_before("s") is None
+    store.begin_run("s", "r1", ["/out/r1.jsonl"], "2024-01-01T00:00:00.000000Z")
+    store.end_run("s", "r1", "finished", "2024-01-01T01:00:00.000000Z")
+    store.begin_run("s", "r2", ["/out/r2.jsonl"], "2024-01-02T00:00:00.000000Z")
+    assert [(r.run_id, r.feeds) for r in store.unfinished_runs("s")] == [("r2", ("/out/r2.jsonl",))]
+    assert store.settled_before("s") == "2024-01-01T01:00:00.000000Z"
+
+
+@pytest.mark.parametrize("uri", ["redis://localhost/0", "sqlite://", "sqlite:relative.db"])
+def test_unknown_state_uris_are_refused(uri):
+    with pytest.raises(ValueError, match="NEWSSPIDER_STATE_URI"):
+        open_store(uri)
+
+
+def test_open_store_fills_the_spider_name(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path}/%(name)s.sqlite3", name="bannedbook")
+    assert (tmp_path / "bannedbook.sqlite3").exists()
+    store.close()
+
+
+def crawl_state(tmp_path) -> CrawlState:
+    crawler = get_crawler(
+        BannedbookSpider,
+        {
+            "NEWSSPIDER_STATE_ENABLED": True,
+            "NEWSSPIDER_STATE_URI": f"sqlite:///{tmp_path}/s.sqlite3",
+            "NEWSSPIDER_STATE_COMMIT_EVERY": 100,
+        },
+    )
+    crawler.stats.open_spider()
+    return CrawlState.from_crawler(crawler)
+
+
+def test_killed_run_is_replayed_from_its_complete_lines(tmp_path):
+    feed = tmp_path / "killed.jsonl"
+    line = {
+        "articleId": "1",
+        "url": URL.format(1),
+        "canonicalUrl": URL.format(1),
+        "relatedArticles": [{"url": URL.format(7) + "/amp", "headline": "x"}],
+        "metadata": {"contentHash": "sha256:" + "a" * 64, "version": 1},
+    }
+    torn = json.dumps({**line, "articleId": "2"})[:40]
+    feed.write_text(json.dumps(line) + "\n" + torn, "utf-8")
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    store.begin_run("bannedbook", "killed", [str(feed)], "2024-01-01T00:00:00.000000Z")
+    store.close()
+
+    state = crawl_state(tmp_path)
+    state.spider_opened(BannedbookSpider())
+    assert state.is_held("1") and not state.is_held("2")  # the torn line is not an emission
+    assert not state.is_settled("1")  # no run finished since: pagination must not stop at it
+    assert state.frontier() == {"7": URL.format(7)}  # its related link, as a plain article URL
+    assert [r.run_id for r in state.store.unfinished_runs("bannedbook")] == [state.run_id]  # only this one
+    assert state.stats.get_value("newsspider/state/replayed_records") == 1
