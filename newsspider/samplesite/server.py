@@ -42,7 +42,6 @@ class SampleServer(ThreadingHTTPServer):
         self.faults = faults
         self.fault_log = fault_log
         self.cache: dict | None = None
-        self.requested: list[str] = []
         self._lock = threading.Lock()
         self.lock = threading.Lock()  # pages and admin changes
 
@@ -61,11 +60,9 @@ class SampleServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def record(self, path: str) -> None:
-        with self._lock:
-            self.requested.append(path)
-            if self.log_path:
-                with self.log_path.open("a", encoding="utf-8") as log:
-                    log.write(path + "\n")
+        if self.log_path:
+            with self._lock, self.log_path.open("a", encoding="utf-8") as log:
+                log.write(path + "\n")
 
     def record_fault(self, path: str, status: int, fault: str | None) -> None:
         if self.fault_log:

@@ -36,7 +36,6 @@ CATEGORIES: tuple[str, ...] = (
     "worldnews/usa",
     "finance",
 )
-EXCLUDED_CATEGORIES: frozenset[str] = frozenset({"fanqiang"})
 
 # /bnews[/zh-tw]/<cat>[/<subcat>]/<YYYYMMDD>/<id>.html[/amp[/]]
 ARTICLE_PATH_RE = re.compile(
