@@ -18,5 +18,5 @@ class LinkOnlySpider(BannedbookSpider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         base = get_base_url(response)
-        for href in response.xpath(f"//div[contains(@class, 'entry')]{site.RELATED_LINKS[1:]}/@href").getall():
+        for href in response.css(site.ENTRY).xpath(site.RELATED_LINKS + "/@href").getall():
             yield from self._follow_article(join_url(base, href) or "", "related")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 COMMANDS = {
@@ -15,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in COMMANDS:
         print("usage: python -m newsspider {demo|serve} [options]  (--help after a command)", file=sys.stderr)
         return 2
-    module = __import__(COMMANDS[argv[0]], fromlist=["main"])
+    module = importlib.import_module(COMMANDS[argv[0]])
     return module.main(argv[1:]) or 0
 
 
