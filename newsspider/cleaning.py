@@ -230,17 +230,3 @@ def _caption_for(img: etree._Element) -> str | None:
         if text and _CAPTION_RE.search(text):
             return text
     return None
-
-
-def validate_selectors(strip_selectors: dict[str, list[str]]) -> None:
-    """Fail at start-up, naming the culprit, when a configured selector does not compile."""
-    if not isinstance(strip_selectors, dict):
-        raise ValueError("NEWSSPIDER_STRIP_SELECTORS must map a kind to a list of CSS selectors")
-    for kind, selectors in strip_selectors.items():
-        if isinstance(selectors, str) or not isinstance(selectors, (list, tuple)):
-            raise ValueError(f"NEWSSPIDER_STRIP_SELECTORS[{kind!r}] must be a list of CSS selectors")
-        for selector in selectors:
-            try:
-                compiled_css(selector)
-            except Exception as exc:  # cssselect raises several unrelated types
-                raise ValueError(f"NEWSSPIDER_STRIP_SELECTORS[{kind!r}]: bad CSS selector {selector!r}: {exc}") from exc

@@ -7,16 +7,20 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.extensions.feedexport import FeedExporter
+from scrapy.utils.defer import deferred_from_coro
 
+from newsspider import config
+from newsspider.config import COVERAGE_FIELDS
+from newsspider.errors import BadInput, StateBusy, StateError
+from newsspider.output import DurableFeedExporter, OutputError, record_written, repair_torn_tail
 from newsspider.sites import bannedbook as site
-from newsspider.state import ArticleState, Emission, StateChanges, StateStore, open_store
+from newsspider.state import ArticleState, Emission, RunHolder, StateChanges, StateStore, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -25,25 +29,15 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def local_feed_paths(crawler: Crawler) -> list[Path]:
-    """Absolute paths of the run's local feed files (other storages cannot be read back)."""
-    exporter = crawler.get_extension(FeedExporter)
-    paths = []
-    for slot in getattr(exporter, "slots", []) if exporter else []:
-        parts = urlsplit(slot.uri)
-        if parts.scheme in ("", "file") or len(parts.scheme) == 1:  # a Windows drive is no scheme
-            path = unquote(parts.path) if parts.scheme == "file" else slot.uri
-            paths.append(Path(path).resolve())
-    return paths
-
-
 class CrawlState:
     """Owns the :class:`~newsspider.state.StateStore` during a crawl.
 
-    An article counts as emitted only once its line is in the output file: the feed exporter
-    writes (and flushes) the line in its ``item_scraped`` handler, which runs before this one.
-    Emissions are written to the store in batches; a run killed between two batches is
-    replayed at the next start from the complete lines of its output files.
+    At construction, before anything is fetched, it locks the state for this run, replays the
+    output of runs that did not finish, and records this run; a state that cannot be opened,
+    locked or written refuses the run. An article counts as emitted only once the feed exporter
+    has written its line (:data:`~newsspider.output.record_written`); emissions are committed in
+    batches, each after an fsync of the output files. A state write that fails stops the crawl
+    and leaves the run unfinished, so the next run replays its output files into the state.
     """
 
     def __init__(self, crawler: Crawler, store: StateStore):
@@ -51,22 +45,43 @@ class CrawlState:
         self.stats = crawler.stats
         self.store = store
         self.spider_name: str = crawler.spidercls.name
-        self.batch_size = max(1, crawler.settings.getint("NEWSSPIDER_STATE_COMMIT_EVERY"))
-        self.run_id: str | None = None
+        self.batch_size: int = config.setting(crawler.settings, "NEWSSPIDER_STATE_COMMIT_EVERY")
+        self.run_id: str = getattr(crawler.spider, "run_id", None) or utc_now()
         self.changes = StateChanges.empty()
+        self.error: str | None = None
+        self.closing = False
+        self.feeds: DurableFeedExporter | None = None
         self._cache: dict[str, ArticleState | None] = {}
         self._emitted_this_run: set[str] = set()
-        self.settled_until: str | None = None
+        started = utc_now()
+        store.lock(self.spider_name, RunHolder.this_process(self.run_id, started))
+        for run in store.unfinished_runs(self.spider_name):
+            replayed = self._replay(run.feeds)
+            store.end_run(self.spider_name, run.run_id, "replayed", utc_now())
+            self.stats.inc_value("newsspider/state/replayed_records", replayed)
+            logger.warning("Run %s did not finish; %d records replayed from its output", run.run_id, replayed)
+        self.settled_until: str | None = store.settled_before(self.spider_name)
+        store.begin_run(self.spider_name, self.run_id, [], started)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.record_written, signal=record_written)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlState:
         settings = crawler.settings
-        if not settings.getbool("NEWSSPIDER_STATE_ENABLED"):
+        if not config.setting(settings, "NEWSSPIDER_STATE_ENABLED"):
             raise NotConfigured  # no message: Scrapy would log a deliberate choice as a warning
-        return cls(crawler, open_store(settings.get("NEWSSPIDER_STATE_URI"), name=crawler.spidercls.name))
+        store = None
+        try:
+            store = open_store(config.setting(settings, "NEWSSPIDER_STATE_URI"), name=crawler.spidercls.name)
+            return cls(crawler, store)
+        except StateError as exc:
+            if store is not None:
+                store.close()
+            raise BadInput(str(exc)) from None
+        except StateBusy:
+            store.close()
+            raise
 
     # --- what the spider and the pipeline ask -------------------------------------------------
 
@@ -88,13 +103,13 @@ class CrawlState:
         a first crawl would stop paginating where its related links had run ahead."""
         return article_id not in self._emitted_this_run and self.emitted_state(article_id) is not None
 
-    def fetched_since(self, article_id: str, seconds: float) -> bool:
-        """True when the article page was fetched less than ``seconds`` ago."""
+    def fetched_since(self, article_id: str, seconds: float, now: datetime | None = None) -> bool:
+        """True when the article page was fetched less than ``seconds`` before ``now``."""
         state = self._cache.get(article_id)
         if state is None or not state.last_fetched:
             return False
         fetched = datetime.strptime(state.last_fetched, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        return (datetime.now(UTC) - fetched).total_seconds() < seconds
+        return ((now or datetime.now(UTC)) - fetched).total_seconds() < seconds
 
     def frontier(self) -> dict[str, str]:
         return self.store.frontier(self.spider_name)
@@ -110,20 +125,21 @@ class CrawlState:
     # --- signals ------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
-        for run in self.store.unfinished_runs(self.spider_name):
-            replayed = self._replay(run.feeds)
-            self.store.end_run(self.spider_name, run.run_id, "killed", utc_now())
-            self.stats.inc_value("newsspider/state/replayed_records", replayed)
-            logger.warning("Run %s did not finish; %d records replayed from its output", run.run_id, replayed)
-        self.settled_until = self.store.settled_before(self.spider_name)
-        self.run_id = getattr(spider, "run_id", None) or utc_now()
-        feeds = [str(p) for p in local_feed_paths(self.crawler)]
-        self.store.begin_run(self.spider_name, self.run_id, feeds, utc_now())
+        self.feeds = self.crawler.get_extension(DurableFeedExporter)
+        if self.feeds is None:
+            return
+        if not self.feeds.replayable:
+            # Lines on stdout cannot be read back after a kill: commit each one as it is written.
+            self.batch_size = 1
+        try:
+            self.store.set_run_feeds(self.spider_name, self.run_id, [str(p) for p in self.feeds.local_files()])
+        except StateError as exc:
+            self._fail(str(exc))
 
-    def item_scraped(self, item: Any, spider: Spider) -> None:
+    def record_written(self, item: Any) -> None:
         adapter = ItemAdapter(item)
         metadata = adapter.get("metadata") or {}
-        if metadata.get("version") is None:
+        if metadata.get("version") is None or self.error is not None:
             return
         self._emitted_this_run.add(adapter["articleId"])
         self.changes.emitted[adapter["articleId"]] = Emission(
@@ -136,26 +152,57 @@ class CrawlState:
             self.flush()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.closing = True
         self.flush()
-        self.store.end_run(self.spider_name, self.run_id, reason, utc_now())
-        self.store.close()
+        output_failed = self.feeds is not None and self.feeds.error is not None
+        try:
+            # A run whose output or state failed stays unfinished: the next run replays its files.
+            if self.error is None and not output_failed:
+                self.store.end_run(self.spider_name, self.run_id, reason, utc_now())
+        except StateError as exc:
+            self._fail(str(exc))
+        finally:
+            self.store.close()
 
     def flush(self) -> None:
-        if not self.changes:
+        """Commit the batch, after making the lines it marks as emitted durable."""
+        if self.error is not None or not self.changes:
             return
+        if self.feeds is not None:
+            try:
+                self.feeds.sync()
+            except OutputError as exc:
+                self.feeds.fail(str(exc))
+                return
         changes, self.changes = self.changes, StateChanges.empty()
-        self.store.apply(self.spider_name, changes, utc_now())
+        try:
+            self.store.apply(self.spider_name, changes, utc_now())
+        except StateError as exc:
+            self._fail(str(exc))
+            return
         for article_id in set(changes.emitted) | set(changes.fetched):
             self._cache.pop(article_id, None)
         self.stats.inc_value("newsspider/state/batches")
 
+    def _fail(self, message: str) -> None:
+        """Stop the run: records emitted from now on could not be remembered."""
+        if self.error is not None:
+            return
+        self.error = message
+        self.stats.set_value("newsspider/state/error", message)
+        logger.error("Crawl state failed, stopping the crawl: %s", message)
+        if not self.closing:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="state_error"))
+
     def _replay(self, feeds: tuple[str, ...]) -> int:
-        """Mark every complete, parseable line of a killed run's output as emitted."""
+        """Mark every complete, parseable line of an unfinished run's output as emitted, and move
+        its torn last line aside so that the file stays valid JSON Lines."""
         changes = StateChanges.empty()
         for feed in feeds:
             path = Path(feed)
             if not path.exists():
                 continue
+            repair_torn_tail(path)
             with path.open("rb") as lines:
                 for raw in lines:
                     emission = _emission_from_line(raw)
@@ -187,22 +234,29 @@ def _emission_from_line(raw: bytes) -> Emission | None:
         return None
 
 
+# Alarms about the site's markup drifting; the others say the run did not do its job.
+DRIFT_CHECKS = frozenset({"dropped_share", "zero_records", *(f"coverage.{field}" for field in COVERAGE_FIELDS)})
+
+
 class RunReport:
     """Writes ``<run id>.report.json`` beside the run's output and decides the run's verdict.
 
-    The verdict is ``failed`` when a drift alarm goes off: field coverage below its threshold,
-    too large a share of article pages dropped, or no record at all from many article pages.
+    The verdict is ``failed`` when the run did not do its job (its output or its state could not
+    be written, all its start URLs failed, no page was fetched successfully, most pages were bot
+    challenges) or a drift alarm goes off (field coverage below its threshold, too large a share
+    of article pages dropped, no record at all from many article pages).
     """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
-        self.coverage_thresholds: dict[str, float] = settings.getdict("NEWSSPIDER_ALARM_COVERAGE")
-        self.max_dropped_share = settings.getfloat("NEWSSPIDER_ALARM_MAX_DROPPED_SHARE")
-        self.min_pages = settings.getint("NEWSSPIDER_ALARM_MIN_PAGES")
-        self.zero_records_pages = settings.getint("NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES")
-        self.report_uri: str = settings.get("NEWSSPIDER_REPORT_URI")
+        self.coverage_thresholds: dict[str, float] = config.setting(settings, "NEWSSPIDER_ALARM_COVERAGE")
+        self.max_dropped_share: float = config.setting(settings, "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE")
+        self.max_blocked_share: float = config.setting(settings, "NEWSSPIDER_ALARM_MAX_BLOCKED_SHARE")
+        self.min_pages: int = config.setting(settings, "NEWSSPIDER_ALARM_MIN_PAGES")
+        self.zero_records_pages: int = config.setting(settings, "NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES")
+        self.report_uri: str = config.setting(settings, "NEWSSPIDER_REPORT_URI")
         self.started = utc_now()
         self.feeds: list[Path] = []
         self.verdict: str | None = None
@@ -218,13 +272,14 @@ class RunReport:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
-        if not crawler.settings.getbool("NEWSSPIDER_REPORT_ENABLED"):
+        if not config.setting(crawler.settings, "NEWSSPIDER_REPORT_ENABLED"):
             raise NotConfigured
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = utc_now()
-        self.feeds = local_feed_paths(self.crawler)
+        feeds = self.crawler.get_extension(DurableFeedExporter)
+        self.feeds = feeds.local_files() if feeds is not None else []
 
     def request_reached_downloader(self, request: Any, spider: Spider) -> None:
         """Pages really requested (after robots.txt and the offsite filter), by kind."""
@@ -263,21 +318,55 @@ class RunReport:
             feeds=[str(p) for p in self.feeds],
         )
         lost = sorted([*getattr(spider, "failed_articles", []), *self.lost], key=lambda f: (f["reason"], f["url"]))
+        listings = sorted(getattr(spider, "failed_listings", []), key=lambda f: (f["reason"], f["url"]))
         self.report["failures"] = {
             "articles": lost[:1000],
-            "byReason": {r: sum(1 for f in lost if f["reason"] == r) for r in sorted({f["reason"] for f in lost})},
+            "listings": listings[:1000],
+            "byReason": {
+                r: sum(1 for f in [*lost, *listings] if f["reason"] == r)
+                for r in sorted({f["reason"] for f in [*lost, *listings]})
+            },
         }
-        alarms = self.alarms(self.report)
+        alarms = self.run_alarms(self.report, stats, spider) + self.alarms(self.report)
         self.verdict = "failed" if alarms else "ok"
         self.report["alarms"] = alarms
         self.report["verdict"] = self.verdict
         self.stats.set_value("newsspider/verdict", self.verdict)
         for alarm in alarms:
-            logger.error("Drift alarm: %s", alarm["message"])
+            logger.error("%s: %s", "Drift alarm" if alarm["check"] in DRIFT_CHECKS else "Run failed", alarm["message"])
         self.path = self._report_path(spider)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(self.report, ensure_ascii=False, indent=2) + "\n", "utf-8")
         logger.info("Run report (verdict %s): %s", self.verdict, self.path)
+
+    def run_alarms(self, report: dict[str, Any], stats: dict[str, Any], spider: Spider) -> list[dict[str, Any]]:
+        """Did the run do its job at all? Checked before the drift alarms."""
+        found = []
+        for check, key in (("output", "newsspider/output/error"), ("state", "newsspider/state/error")):
+            if stats.get(key):
+                found.append(_alarm(check, 1, 0, f"{check} failed, the run stopped: {stats[key]}"))
+        starts = getattr(spider, "start_urls", None) or []
+        failed_starts = getattr(spider, "failed_starts", {})
+        if starts and len(failed_starts) == len(starts):
+            reasons = "; ".join(f"{url} ({reason})" for url, reason in sorted(failed_starts.items())[:5])
+            found.append(_alarm("start_urls", len(starts), 0, f"all {len(starts)} start URLs failed: {reasons}"))
+        requested = sum(report["pagesRequested"][kind] for kind in ("listing", "article", "related"))
+        fetched = stats.get("newsspider/pages/listing_ok", 0) + stats.get("newsspider/pages/article_ok", 0)
+        if requested and not fetched:
+            found.append(
+                _alarm("no_pages", 0, 1, f"no listing or article page was fetched successfully ({requested} requested)")
+            )
+        blocked = stats.get("newsspider/blocked", 0)
+        if requested and blocked / requested > self.max_blocked_share:
+            found.append(
+                _alarm(
+                    "blocked",
+                    round(blocked / requested, 4),
+                    self.max_blocked_share,
+                    f"blocked: {blocked} of {requested} pages answered with a bot challenge instead of the page",
+                )
+            )
+        return found
 
     def _report_path(self, spider: Spider) -> Path:
         if self.feeds:
@@ -327,9 +416,6 @@ def _with_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix) :]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
-COVERAGE_FIELDS = ("headline", "articleBody", "authors", "source", "datePublished", "tags")
-
-
 def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
     """The run report, from the crawl's stats."""
     sent = _with_prefix(stats, "newsspider/sent/")
@@ -348,9 +434,10 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
             "related": sent.get("related", 0),
             "other": sent.get("other", 0),  # robots.txt
             "responses": stats.get("response_received_count", 0),
+            "blocked": stats.get("newsspider/blocked", 0),
         },
         "records": {
-            "emitted": stats.get("item_scraped_count", 0),
+            "emitted": stats.get("newsspider/output/records", 0),
             "new": stats.get("newsspider/incremental/new", 0),
             "changed": stats.get("newsspider/incremental/changed", 0),
             "unchanged": stats.get("newsspider/incremental/unchanged", 0),

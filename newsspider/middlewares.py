@@ -9,10 +9,14 @@ from email.utils import parsedate_to_datetime
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
+
+from newsspider import config
 
 # Pages whose empty 200 answer is a server hiccup rather than content.
 PAGE_KINDS = frozenset({"listing", "article", "related"})
@@ -46,9 +50,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         super().__init__(crawler.settings)
         self.crawler = crawler
         settings = crawler.settings
-        self.backoff_base = settings.getfloat("NEWSSPIDER_RETRY_BACKOFF_BASE")
-        self.backoff_max = settings.getfloat("NEWSSPIDER_RETRY_BACKOFF_MAX")
-        self.retry_after_max = settings.getfloat("NEWSSPIDER_RETRY_AFTER_MAX")
+        self.backoff_base: float = config.setting(settings, "NEWSSPIDER_RETRY_BACKOFF_BASE")
+        self.backoff_max: float = config.setting(settings, "NEWSSPIDER_RETRY_BACKOFF_MAX")
+        self.retry_after_max: float = config.setting(settings, "NEWSSPIDER_RETRY_AFTER_MAX")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
@@ -85,6 +89,53 @@ class BackoffRetryMiddleware(RetryMiddleware):
         stats.inc_value("newsspider/retry/waited_seconds", round(delay, 3))
         if delay > 0:
             await sleep(delay)
+
+
+class Blocked(IgnoreRequest):
+    """The site answered with a bot challenge instead of the page."""
+
+
+# Cloudflare's managed challenge: "Just a moment...", a script setting window._cf_chl_opt.
+_CHALLENGE_MARKERS = (b"window._cf_chl_opt", b"<title>Just a moment...</title>", b"/cdn-cgi/challenge-platform/")
+
+
+def is_challenge(response: Response) -> bool:
+    """A bot challenge page: the ``cf-mitigated: challenge`` header, or a 403/503 (or any page)
+    whose body is Cloudflare's challenge script."""
+    if (response.headers.get(b"cf-mitigated") or b"").strip().lower() == b"challenge":
+        return True
+    head = response.body[:65536]
+    if b"window._cf_chl_opt" in head:
+        return True
+    return response.status in (403, 429, 503) and any(marker in head for marker in _CHALLENGE_MARKERS)
+
+
+class ChallengeMiddleware:
+    """Turns a bot challenge into a failed request (``Blocked``, counted as ``newsspider/blocked``),
+    so that it is never parsed as a listing or an article and never retried at once; after
+    ``NEWSSPIDER_BLOCKED_STOP_AFTER`` challenges in a row the crawl stops (reason ``blocked``)
+    instead of hammering a site that has shut the door."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stop_after: int = config.setting(crawler.settings, "NEWSSPIDER_BLOCKED_STOP_AFTER")
+        self.in_a_row = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ChallengeMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not is_challenge(response):
+            self.in_a_row = 0
+            return response
+        stats = self.crawler.stats
+        stats.inc_value("newsspider/blocked")
+        stats.inc_value(f"newsspider/blocked/{request.meta.get('page_kind', 'other')}")
+        self.in_a_row += 1
+        if self.stop_after and self.in_a_row == self.stop_after:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="blocked"))
+        raise Blocked(f"blocked by a bot challenge (HTTP {response.status}): {request.url}")
 
 
 _STRAY_END_TAGS_RE = re.compile(rb"</\s*(?:html|body)\s*>", re.IGNORECASE)

@@ -14,23 +14,21 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsspider.cleaning import clean_article_html, validate_selectors
-from newsspider.extensions import COVERAGE_FIELDS, CrawlState
+from newsspider import config
+from newsspider.cleaning import clean_article_html
+from newsspider.config import COVERAGE_FIELDS
+from newsspider.extensions import CrawlState
 from newsspider.processors import content_hash
 
 
 class CleaningPipeline:
     """Strips notices, credits, related and promo lists, ads, share widgets and scripts from
-    ``articleBodyHtml`` (``NEWSSPIDER_STRIP_SELECTORS``), then builds ``articleBody``,
-    ``images`` and ``metadata.contentHash`` from what is left."""
+    ``articleBodyHtml`` (``NEWSSPIDER_STRIP_SELECTORS_BASE`` plus ``NEWSSPIDER_STRIP_SELECTORS``),
+    then builds ``articleBody``, ``images`` and ``metadata.contentHash`` from what is left."""
 
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
-        selectors = crawler.settings.get("NEWSSPIDER_STRIP_SELECTORS")
-        if isinstance(selectors, str):  # given with -s as JSON
-            selectors = crawler.settings.getdict("NEWSSPIDER_STRIP_SELECTORS")
-        validate_selectors(selectors)
-        self.strip_selectors: dict[str, list[str]] = dict(selectors)
+        self.strip_selectors: dict[str, list[str]] = config.strip_selectors(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:

@@ -31,7 +31,11 @@ DOWNLOADER_MIDDLEWARES = {
     "newsspider.middlewares.BackoffRetryMiddleware": 550,
     # Below HttpCompressionMiddleware (590), so it sees decompressed bodies.
     "newsspider.middlewares.ResponseRepairMiddleware": 560,
+    # Before retry and repair see the response: a challenge is neither retried nor parsed.
+    "newsspider.middlewares.ChallengeMiddleware": 580,
 }
+# Bot challenges (Cloudflare's "Just a moment..."): stop after this many in a row (0 = never).
+NEWSSPIDER_BLOCKED_STOP_AFTER = 20
 # Waits before retries: Retry-After when the server sends one (capped), else base * 2**n (capped).
 NEWSSPIDER_RETRY_BACKOFF_BASE = 1.0
 NEWSSPIDER_RETRY_BACKOFF_MAX = 60.0
@@ -43,8 +47,11 @@ ITEM_PIPELINES = {
     "newsspider.pipelines.DeduplicationPipeline": 300,
     "newsspider.pipelines.IncrementalPipeline": 400,
 }
-# After the feed exporter (order 0), so that they see each record once it is on disk.
+# The feed exporter that reports failed writes and checks feeds before the run; the state and
+# the report come after it, so that they see each record once it is on disk.
 EXTENSIONS = {
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "newsspider.output.DurableFeedExporter": 0,
     "newsspider.extensions.CrawlState": 500,
     "newsspider.extensions.RunReport": 510,
 }
@@ -53,8 +60,8 @@ COMMANDS_MODULE = "newsspider.commands"
 
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {
-    "jsonlines": "newsspider.exporters.FlushingJsonLinesItemExporter",
-    "jsonl": "newsspider.exporters.FlushingJsonLinesItemExporter",
+    "jsonlines": "newsspider.output.JsonLinesExporter",
+    "jsonl": "newsspider.output.JsonLinesExporter",
 }
 # Where records go when no feed is given (-o/-O, FEEDS); "" for nowhere. run_id sorts by UTC time.
 NEWSSPIDER_DEFAULT_FEED = "output/%(name)s/%(run_id)s.jsonl"
@@ -74,6 +81,8 @@ NEWSSPIDER_STOP_AFTER_KNOWN_PAGES = 1
 # Drift alarms: any of these crossed makes the run's verdict "failed".
 NEWSSPIDER_ALARM_COVERAGE = {"headline": 0.98, "articleBody": 0.98, "datePublished": 0.95}
 NEWSSPIDER_ALARM_MAX_DROPPED_SHARE = 0.05
+# More than this share of pages answered with a bot challenge fails the run ("blocked").
+NEWSSPIDER_ALARM_MAX_BLOCKED_SHARE = 0.5
 NEWSSPIDER_ALARM_MIN_PAGES = 20
 NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES = 10
 
@@ -81,7 +90,11 @@ NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES = 10
 NEWSSPIDER_MAX_PAGES = 0
 # Stop paginating at entries older than this date (YYYY-MM-DD); `-a since=` overrides.
 NEWSSPIDER_SINCE = None
+# Hops of related-article links followed from a listed or given article (-1 = unlimited).
+NEWSSPIDER_RELATED_DEPTH = 1
 # What the cleaning pipeline strips from article HTML, by kind (counted per kind in the stats).
-NEWSSPIDER_STRIP_SELECTORS = bannedbook.STRIP_SELECTORS
+# Users add to it with NEWSSPIDER_STRIP_SELECTORS, as Scrapy merges its *_BASE settings.
+NEWSSPIDER_STRIP_SELECTORS_BASE = bannedbook.STRIP_SELECTORS
+NEWSSPIDER_STRIP_SELECTORS: dict[str, list[str]] = {}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -1,18 +1,26 @@
 """Persistent crawl state: which articles a spider holds, what it emitted, what is left to fetch.
 
-The store sits behind :class:`StateStore` so that a Redis-backed store can stand in for SQLite
-when crawls spread over several machines; :func:`open_store` picks one by URI scheme.
+The store sits behind :class:`StateStore` so that a shared store can stand in for SQLite when
+crawls spread over several machines; :func:`open_store` picks one by URI scheme. Every failure
+to read or write the store is a :class:`~newsspider.errors.StateError` naming the store.
 """
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import json
+import os
+import socket
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+from newsspider.errors import BadInput, StateBusy, StateError
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,20 @@ class RunRecord:
     feeds: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RunHolder:
+    """Who runs on a state: named when a second run is refused."""
+
+    run_id: str
+    pid: int
+    host: str
+    started: str
+
+    @classmethod
+    def this_process(cls, run_id: str, started: str) -> RunHolder:
+        return cls(run_id, os.getpid(), socket.gethostname(), started)
+
+
 class StateStore(ABC):
     """Per-spider crawl state. Implementations must make :meth:`apply` atomic."""
 
@@ -79,7 +101,20 @@ class StateStore(ABC):
         """Article id -> URL of links found but not fetched yet (e.g. by a killed run)."""
 
     @abstractmethod
+    def lock(self, spider: str, holder: RunHolder) -> None:
+        """Take the spider's state for one run; :class:`StateBusy` names the run holding it.
+        A lock left by a killed run must not block (a store that supports concurrent runs may
+        accept every caller)."""
+
+    @abstractmethod
+    def unlock(self, spider: str) -> None: ...
+
+    @abstractmethod
     def begin_run(self, spider: str, run_id: str, feeds: Iterable[str], now: str) -> None: ...
+
+    @abstractmethod
+    def set_run_feeds(self, spider: str, run_id: str, feeds: Iterable[str]) -> None:
+        """The files the run writes, which a later run replays if this one is killed."""
 
     @abstractmethod
     def end_run(self, spider: str, run_id: str, status: str, now: str) -> None: ...
@@ -97,6 +132,27 @@ class StateStore(ABC):
     def close(self) -> None: ...
 
 
+_T = TypeVar("_T")
+
+
+def _named_errors(method: Callable[..., _T]) -> Callable[..., _T]:
+    """SQLite's errors, reworded to name the state file."""
+
+    @functools.wraps(method)
+    def wrapper(self: SqliteStateStore, *args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise StateError(
+                    f"state {self.path}: the file is corrupt ({exc}); move it aside (e.g. mv {self.path}"
+                    f" {self.path}.corrupt) and the next run starts a fresh state"
+                ) from exc
+            raise StateError(f"state {self.path}: {exc}") from exc
+
+    return wrapper
+
+
 class SqliteStateStore(StateStore):
     SCHEMA = """
     CREATE TABLE IF NOT EXISTS articles (
@@ -112,15 +168,57 @@ class SqliteStateStore(StateStore):
     """
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(path).resolve()
+        self._locks: dict[str, Any] = {}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(f"state {self.path}: cannot create its folder ({exc.strerror})") from None
+        self._open()
+
+    @_named_errors
+    def _open(self) -> None:
         self.db = sqlite3.connect(self.path, isolation_level=None)
-        # WAL keeps a killed process from corrupting the file; NORMAL sync is crash-safe for a
-        # process kill (not for power loss) and avoids an fsync per batch.
+        # WAL keeps a killed process from corrupting the file. FULL syncs each commit: a batch
+        # marks records emitted whose lines were fsync'd just before, so it must be durable too.
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(self.SCHEMA)
 
+    def lock(self, spider: str, holder: RunHolder) -> None:
+        """An OS lock (``flock``) on ``<state>.<spider>.lock``: the kernel drops it when the
+        process dies, so a killed run never blocks the next one."""
+        path = self.path.with_name(f"{self.path.name}.{spider}.lock")
+        try:
+            file = path.open("a+")
+        except OSError as exc:
+            raise StateError(f"state {self.path}: cannot open its lock file {path.name} ({exc.strerror})") from None
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            try:
+                other = RunHolder(**json.loads(file.read()))
+                who = f"run {other.run_id} (pid {other.pid} on {other.host}, started {other.started})"
+            except (ValueError, TypeError):
+                who = "another run"
+            file.close()
+            raise StateBusy(
+                f"the crawl state {self.path} is in use by {who}; wait for it to end, or give this run"
+                " its own NEWSSPIDER_STATE_URI"
+            ) from None
+        file.seek(0)
+        file.truncate()
+        file.write(json.dumps(asdict(holder)))
+        file.flush()
+        self._locks[spider] = file
+
+    def unlock(self, spider: str) -> None:
+        file = self._locks.pop(spider, None)
+        if file is not None:
+            file.close()  # closing releases the flock
+
+    @_named_errors
     def get(self, spider: str, article_ids: Iterable[str]) -> dict[str, ArticleState]:
         ids = list(dict.fromkeys(article_ids))
         found: dict[str, ArticleState] = {}
@@ -136,6 +234,7 @@ class SqliteStateStore(StateStore):
                 found[row[0]] = ArticleState(*row)
         return found
 
+    @_named_errors
     def apply(self, spider: str, changes: StateChanges, now: str) -> None:
         if not changes:
             return
@@ -167,12 +266,14 @@ class SqliteStateStore(StateStore):
             done = set(changes.emitted) | set(changes.fetched)
             self.db.executemany("DELETE FROM frontier WHERE spider = ? AND article_id = ?", [(spider, a) for a in done])
 
+    @_named_errors
     def frontier(self, spider: str) -> dict[str, str]:
         rows = self.db.execute(
             "SELECT article_id, url FROM frontier WHERE spider = ? ORDER BY discovered, article_id", (spider,)
         )
         return dict(rows.fetchall())
 
+    @_named_errors
     def begin_run(self, spider: str, run_id: str, feeds: Iterable[str], now: str) -> None:
         with self._transaction():
             self.db.execute(
@@ -180,18 +281,28 @@ class SqliteStateStore(StateStore):
                 (spider, run_id, now, json.dumps(list(feeds))),
             )
 
+    @_named_errors
+    def set_run_feeds(self, spider: str, run_id: str, feeds: Iterable[str]) -> None:
+        with self._transaction():
+            self.db.execute(
+                "UPDATE runs SET feeds = ? WHERE spider = ? AND run_id = ?", (json.dumps(list(feeds)), spider, run_id)
+            )
+
+    @_named_errors
     def end_run(self, spider: str, run_id: str, status: str, now: str) -> None:
         with self._transaction():
             self.db.execute(
                 "UPDATE runs SET ended = ?, status = ? WHERE spider = ? AND run_id = ?", (now, status, spider, run_id)
             )
 
+    @_named_errors
     def settled_before(self, spider: str) -> str | None:
         row = self.db.execute(
             "SELECT MAX(ended) FROM runs WHERE spider = ? AND status = 'finished'", (spider,)
         ).fetchone()
         return row[0] if row else None
 
+    @_named_errors
     def unfinished_runs(self, spider: str) -> list[RunRecord]:
         rows = self.db.execute(
             "SELECT run_id, status, feeds FROM runs WHERE spider = ? AND status = 'running' ORDER BY run_id", (spider,)
@@ -199,6 +310,8 @@ class SqliteStateStore(StateStore):
         return [RunRecord(run_id, status, tuple(json.loads(feeds))) for run_id, status, feeds in rows]
 
     def close(self) -> None:
+        for spider in list(self._locks):
+            self.unlock(spider)
         self.db.close()
 
     def _transaction(self) -> _Transaction:
@@ -224,6 +337,6 @@ def open_store(uri: str, **params: str) -> StateStore:
     if scheme == "sqlite":
         path = uri[len("sqlite:///") :] if uri.startswith("sqlite:///") else ""
         if not path:
-            raise ValueError(f"NEWSSPIDER_STATE_URI: expected sqlite:///PATH, got {uri!r}")
+            raise BadInput(f"setting NEWSSPIDER_STATE_URI={uri!r}: expected sqlite:///PATH")
         return SqliteStateStore(path)
-    raise ValueError(f"NEWSSPIDER_STATE_URI: no state store for scheme {scheme!r} ({uri!r}); supported: sqlite")
+    raise BadInput(f"setting NEWSSPIDER_STATE_URI={uri!r}: no state store for scheme {scheme!r}; supported: sqlite")

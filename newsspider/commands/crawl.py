@@ -1,28 +1,55 @@
-"""``scrapy crawl`` whose exit status carries the run's verdict, for cron and Scrapyd."""
+"""``scrapy crawl`` whose exit status tells the truth, for cron and Scrapyd.
+
+0: the run did its job. 2: refused before fetching anything (a bad argument, setting or file;
+one line names it). 3: the run failed (its report's ``alarms`` say why). 4: another run holds
+the crawl state. 1: Scrapy itself could not start.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newsspider.errors import RunRefused
 from newsspider.extensions import RunReport
 
 EXIT_FAILED_VERDICT = 3
 
+logger = logging.getLogger(__name__)
+
 
 class Command(ScrapyCrawlCommand):
     def short_desc(self) -> str:
-        return "Run a spider; exit 3 when a drift alarm fails the run (1 when it cannot start)"
+        return "Run a spider; exit 2 on bad input, 3 when the run failed, 4 when the state is in use"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        refused: list[RunRefused] = []
+
+        def started(task: Any) -> None:
+            # Retrieving the exception here keeps asyncio from printing it as a traceback.
+            error = None if task.cancelled() else task.exception()
+            if isinstance(error, RunRefused):
+                refused.append(error)
+            elif error is not None:
+                logger.error("The crawl could not start", exc_info=error)
+
+        self.crawler_process.crawl(crawler, **opts.spargs).add_done_callback(started)
         self.crawler_process.start()
+        if refused:
+            print(f"newsspider: error: {refused[0]}", file=sys.stderr)
+            if crawler.settings.get("LOG_FILE"):
+                logger.error("Run refused: %s", refused[0])
+            self.exitcode = refused[0].exit_status
+            return
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return

@@ -81,7 +81,7 @@ RELATED_LINKS = ".//ul[contains(concat(' ', normalize-space(@class), ' '), ' op-
 # Titles appended to og:title / <title> by the site, removed from fallback headlines.
 SITE_NAME_SUFFIX_RE = re.compile(r"\s*[-|–—]\s*中[国國]禁[闻聞][网網]$")
 
-# What the cleaning pipeline removes from the entry, by kind (NEWSSPIDER_STRIP_SELECTORS default).
+# What the cleaning pipeline removes from the entry, by kind (NEWSSPIDER_STRIP_SELECTORS_BASE).
 STRIP_SELECTORS: dict[str, list[str]] = {
     "notice": ["p.notice", "p.notice + p"],
     "related": ["ul.op-related-articles"],

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,8 +14,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
+from newsspider import config
 from newsspider.extensions import CrawlState
 from newsspider.loaders import load_article
+from newsspider.middlewares import Blocked
 from newsspider.sites import bannedbook as site
 from newsspider.spiders.base import NewsSpider
 from newsspider.urls import canonical_url, join_url
@@ -31,6 +33,8 @@ def failure_reason(failure: Failure) -> str:
     """A short, countable name for why a request failed."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
+    if failure.check(Blocked):
+        return "blocked"
     message = failure.getErrorMessage().lower()
     if failure.check(IgnoreRequest):
         for words, reason in (
@@ -46,111 +50,115 @@ def failure_reason(failure: Failure) -> str:
     return failure.type.__name__ if failure.type else "error"
 
 
-def _parse_max_pages(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = -1
-    if number < 0:
-        raise ValueError(f"max_pages must be a whole number >= 0 (0 = no limit), got {value!r}")
-    return number
-
-
-def _parse_since(value: Any) -> str | None:
-    """``YYYY-MM-DD`` -> ``YYYYMMDD``, the form dates take in article URLs."""
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value)).strftime("%Y%m%d")
-    except ValueError:
-        raise ValueError(f"since must be a date as YYYY-MM-DD, got {value!r}") from None
-
-
-def _parse_start_urls(value: Any) -> list[str]:
-    urls = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    urls = [u.strip() for u in urls if u and u.strip()]
-    bad = [u for u in urls if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).hostname]
-    if bad or not urls:
-        raise ValueError(f"start_urls must be absolute http(s) URLs separated by commas, got {value!r}")
-    return urls
+# Related lists of articles fetched too deep to follow, kept in case a listing reaches the article
+# later (then it is zero hops from a listing); bounded so that an archive crawl stays in memory.
+UNEXPANDED_MAX = 100_000
 
 
 class BannedbookSpider(NewsSpider):
     """Category archives -> article pages -> their related articles.
 
     Arguments (``-a``): ``start_urls`` (comma-separated; the crawl stays on their hosts),
-    ``max_pages`` (listing pages per start URL, 0 = no limit), ``since`` (YYYY-MM-DD).
+    ``max_pages`` (listing pages per start URL, 0 = no limit), ``since`` (YYYY-MM-DD),
+    ``related_depth`` (hops of related links followed from listed or given articles).
     With the crawl state on, articles already held are not fetched again (see README).
     """
 
     name = "bannedbook"
+    arguments = ("start_urls", "max_pages", "since", "related_depth")
 
     def __init__(
         self,
         start_urls: str | list[str] | None = None,
         max_pages: str | int | None = None,
         since: str | None = None,
+        related_depth: str | int | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self._start_urls_arg = start_urls
         self._max_pages_arg = max_pages
         self._since_arg = since
-        self._requested_ids: set[str] = set()
+        self._related_depth_arg = related_depth
+        self._requested_ids: set[str] = set()  # ids whose request was really scheduled
+        self._depth: dict[str, int] = {}  # fewest related hops at which each id was reached
+        self._unexpanded: OrderedDict[str, list[str]] = OrderedDict()
         self.failed_articles: list[dict[str, str]] = []
+        self.failed_listings: list[dict[str, str]] = []
+        self.failed_starts: dict[str, str] = {}
         self.crawl_state: CrawlState | None = None  # set in start(), once the crawl's extensions exist
 
     @classmethod
     def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> BannedbookSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+
+        def chosen(argument: str, value: Any) -> Any:
+            """The argument when given, else its setting (checked by the base class)."""
+            if value is None:
+                return config.setting(settings, f"NEWSSPIDER_{argument.upper()}")
+            return config.argument(argument, value)
+
         spider.start_urls = (
-            _parse_start_urls(spider._start_urls_arg)
-            if spider._start_urls_arg
+            config.argument("start_urls", spider._start_urls_arg)
+            if spider._start_urls_arg is not None
             else [f"{site.SITE_ROOT}/bnews/{category}/" for category in site.CATEGORIES]
         )
         spider.allowed_domains = sorted({urlsplit(u).hostname for u in spider.start_urls})
         # Links are rewritten to the scheme the start URLs use for their host (http/https variants).
         spider.scheme_by_host = {urlsplit(u).hostname: urlsplit(u).scheme for u in spider.start_urls}
-        spider.max_pages = _parse_max_pages(
-            spider._max_pages_arg if spider._max_pages_arg is not None else settings.getint("NEWSSPIDER_MAX_PAGES")
-        )
-        spider.since = _parse_since(spider._since_arg or settings.get("NEWSSPIDER_SINCE"))
-        refresh = settings.get("NEWSSPIDER_REFRESH_AFTER")
-        spider.refresh_after = None if refresh in (None, "", "None") else float(refresh)
-        spider.stop_after_known_pages = max(1, settings.getint("NEWSSPIDER_STOP_AFTER_KNOWN_PAGES"))
+        spider.max_pages = chosen("max_pages", spider._max_pages_arg)
+        spider.since = chosen("since", spider._since_arg or None)
+        spider.related_depth = chosen("related_depth", spider._related_depth_arg)
+        spider.refresh_after = config.setting(settings, "NEWSSPIDER_REFRESH_AFTER")
+        spider.stop_after_known_pages = config.setting(settings, "NEWSSPIDER_STOP_AFTER_KNOWN_PAGES")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.crawl_state = self.crawler.get_extension(CrawlState)
         if self.crawl_state is not None:
-            # Links an earlier run found but did not fetch (it was killed, or the page failed).
+            # Links an earlier run found but did not fetch (it was killed, or the page failed);
+            # they were found as related links, so they are fetched but not followed further.
             for url in self.crawl_state.frontier().values():
-                for request in self._follow_article(url, "frontier"):
+                for request in self._follow_article(url, "frontier", self._deepest()):
                     yield request
         for url in self.start_urls:
             if site.parse_article_url(url):
-                for request in self._follow_article(url, "start"):
+                for request in self._follow_article(url, "start", 0, start_url=url):
                     yield request
             else:
-                yield self._listing_request(url, page=1)
+                yield self._listing_request(url, page=1, start_url=url)
 
     def _listing_request(
-        self, url: str, page: int, held_streak: int = 0, previous_entries: tuple[str, ...] = ()
+        self,
+        url: str,
+        page: int,
+        held_streak: int = 0,
+        previous_entries: tuple[str, ...] = (),
+        start_url: str | None = None,
     ) -> scrapy.Request:
         self._count("requests/listing_page")
         return scrapy.Request(
             url,
             callback=self.parse_listing,
+            errback=self.listing_failed,
             cb_kwargs={"page": page, "held_streak": held_streak, "previous_entries": previous_entries},
-            meta={"page_kind": "listing"},
+            meta={"page_kind": "listing", "start_url": start_url},
         )
+
+    def listing_failed(self, failure: Failure) -> None:
+        reason = failure_reason(failure)
+        self._count(f"listings/failed/{reason}")
+        self.failed_listings.append({"url": failure.request.url, "reason": reason})
+        self._start_failed(failure.request, reason)
+        self.logger.warning("Listing page failed: %s (%s)", failure.request.url, reason)
 
     def parse_listing(
         self, response: Response, page: int = 1, held_streak: int = 0, previous_entries: tuple[str, ...] = ()
     ) -> Iterator[scrapy.Request]:
         if not is_html(response):
             self._count("skipped/not_html")
+            self._start_failed(response.request, "not_html")
             return
         base = get_base_url(response)
         entries = [
@@ -168,11 +176,13 @@ class BannedbookSpider(NewsSpider):
                 dates.append(parsed.date)
                 ids.append(parsed.article_id)
                 held += self.crawl_state is not None and self.crawl_state.is_settled(parsed.article_id)
-            yield from self._follow_article(url, "listing")
+            yield from self._follow_article(url, "listing", 0)
 
         if not dates:
             self._count("pagination/stopped_no_entries")
+            self._start_failed(response.request, "no_article_links")
             return
+        self._count("pages/listing_ok")
         if tuple(ids) == previous_entries:
             # A paginator that serves the same page under every number: a trap.
             self._count("pagination/stopped_repeating")
@@ -210,14 +220,27 @@ class BannedbookSpider(NewsSpider):
         if item is None:
             self._count("skipped/not_article_url")
             return
+        self._count("pages/article_ok")
         if self.crawl_state is not None:
             self.crawl_state.note_fetched(item.articleId, response.url)
         yield item
-        for related in item.relatedArticles:  # the loader already resolved the related list
-            yield from self._follow_article(related["url"], "related")
+        depth = min(self._depth.get(item.articleId, response.meta.get("depth_hops", 0)), self._deepest())
+        # The loader already resolved the related list.
+        yield from self._follow_related(item.articleId, [related["url"] for related in item.relatedArticles], depth)
 
-    def _follow_article(self, url: str, via: str) -> Iterator[scrapy.Request]:
-        """One request per article id, always for the simplified-Chinese, non-AMP page."""
+    def _follow_related(self, article_id: str, urls: list[str], depth: int) -> Iterator[scrapy.Request]:
+        if self.related_depth != config.UNLIMITED and depth >= self.related_depth:
+            if urls:
+                self._unexpanded[article_id] = urls
+                if len(self._unexpanded) > UNEXPANDED_MAX:
+                    self._unexpanded.popitem(last=False)
+            return
+        for url in urls:
+            yield from self._follow_article(url, "related", depth + 1)
+
+    def _follow_article(self, url: str, via: str, depth: int, start_url: str | None = None) -> Iterator[scrapy.Request]:
+        """One request per article id, always for the simplified-Chinese, non-AMP page, ``depth``
+        related hops away from a listed or given article."""
         url = canonical_url(url, self.scheme_by_host)
         parsed = site.parse_article_url(url) if url else None
         if parsed is None:
@@ -226,31 +249,45 @@ class BannedbookSpider(NewsSpider):
         if self.since and parsed.date < self.since:
             self._count("links/older_than_since")
             return
-        if parsed.article_id in self._requested_ids:
-            self._count("links/known_article")
+        if not self._on_site(url):
+            # Never requested, so not "requested": the same id may still come on an on-site link.
+            self._count("links/offsite_article")
             return
-        self._requested_ids.add(parsed.article_id)
-        if self._holds(parsed.article_id):
+        article_id = parsed.article_id
+        shallower = depth < self._depth.get(article_id, depth + 1)
+        if shallower:
+            self._depth[article_id] = depth
+        if article_id in self._requested_ids:
+            self._count("links/known_article")
+            if shallower and article_id in self._unexpanded:
+                # Fetched too deep to follow its related list; this link brings it closer.
+                yield from self._follow_related(article_id, self._unexpanded.pop(article_id), depth)
+            return
+        if self._holds(article_id):
             # Held articles are fetched again only from listings, once the refresh window passed.
             if (
                 via != "listing"
                 or self.refresh_after is None
-                or self.crawl_state.fetched_since(parsed.article_id, self.refresh_after)
+                or self.crawl_state.fetched_since(article_id, self.refresh_after)
             ):
                 self._count("links/held_article")
                 return
             via = "refresh"
         elif self.crawl_state is not None and via == "related":
-            self.crawl_state.note_discovered(parsed.article_id, site.article_url(url))
+            self.crawl_state.note_discovered(article_id, site.article_url(url))
+        self._requested_ids.add(article_id)
         self._count(f"requests/article/{via}")
-        yield self._article_request(site.article_url(url), via)
+        yield self._article_request(site.article_url(url), via, depth, start_url)
 
-    def _article_request(self, url: str, via: str) -> scrapy.Request:
+    def _article_request(self, url: str, via: str, depth: int, start_url: str | None = None) -> scrapy.Request:
         # page_kind is what the run report counts pages by; via says how the link was found.
         kind = "related" if via == "related" else "article"
-        return scrapy.Request(
-            url, callback=self.parse_article, errback=self.article_failed, meta={"page_kind": kind, "via": via}
-        )
+        meta = {"page_kind": kind, "via": via, "depth_hops": depth, "start_url": start_url}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, meta=meta)
+
+    def _deepest(self) -> int:
+        """The depth of an article whose related links are not followed."""
+        return max(self.related_depth, 0) if self.related_depth != config.UNLIMITED else 0
 
     def article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         """The simplified page failed: try the traditional-Chinese mirror once before giving up."""
@@ -260,6 +297,7 @@ class BannedbookSpider(NewsSpider):
             # robots.txt, the offsite filter, a redirect loop or a size cap: the mirror would fare the same.
             self._count(f"articles/ignored/{reason}")
             self._failed(request.url, reason)
+            self._start_failed(request, reason)
             self.logger.info("Article not fetched: %s (%s)", request.url, reason)
             return
         parsed = site.parse_article_url(request.url)
@@ -267,14 +305,32 @@ class BannedbookSpider(NewsSpider):
             self._count("articles/unreachable")
             self._count(f"articles/failed/{reason}")
             self._failed(request.url, reason)
+            self._start_failed(request, reason)
             self.logger.warning("Article unreachable: %s (%s)", request.url, reason)
             return
         self._count("requests/article/fallback_traditional")
-        yield self._article_request(site.article_url(request.url, traditional=True), request.meta.get("via", "start"))
+        meta = request.meta
+        yield self._article_request(
+            site.article_url(request.url, traditional=True),
+            meta.get("via", "start"),
+            meta.get("depth_hops", 0),
+            meta.get("start_url"),
+        )
 
     def _failed(self, url: str, reason: str) -> None:
         """Articles this run could not fetch, for the run report."""
         self.failed_articles.append({"url": url, "reason": reason})
+
+    def _start_failed(self, request: scrapy.Request, reason: str) -> None:
+        """A start URL that gave nothing; when all of them do, the run has failed."""
+        start_url = request.meta.get("start_url")
+        if start_url:
+            self.failed_starts.setdefault(start_url, reason)
+
+    def _on_site(self, url: str) -> bool:
+        """On a start URL's host: what the offsite filter lets through."""
+        host = urlsplit(url).hostname or ""
+        return any(host == domain or host.endswith("." + domain) for domain in self.allowed_domains)
 
     def _holds(self, article_id: str) -> bool:
         return self.crawl_state is not None and self.crawl_state.is_held(article_id)

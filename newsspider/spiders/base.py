@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+
+from newsspider import config
+from newsspider.errors import BadInput
 
 
 def new_run_id() -> str:
@@ -15,9 +19,22 @@ def new_run_id() -> str:
 
 
 class NewsSpider(scrapy.Spider):
+    # Spider arguments (-a) besides ``run_id``; Scrapyd's own start with "_" (``_job``).
+    arguments: tuple[str, ...] = ()
+
     def __init__(self, run_id: str | None = None, **kwargs: Any):
+        unknown = sorted(name for name in kwargs if not name.startswith("_"))
+        if unknown:
+            known = ", ".join([*self.arguments, "run_id"])
+            raise BadInput(f"unknown argument {unknown[0]}={kwargs[unknown[0]]!r}: expected one of {known}")
         super().__init__(**kwargs)
         self.run_id = run_id or new_run_id()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        # The spider is the first thing a crawl builds: every setting is checked before anything else is.
+        config.check_settings(crawler.settings)
+        return super().from_crawler(crawler, *args, **kwargs)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:

@@ -1,0 +1,196 @@
+"""Every ``NEWSSPIDER_`` setting and spider argument, read and checked in one place.
+
+A bad value raises :class:`~newsspider.errors.BadInput` naming the setting or argument, the value
+and what is expected; the spider checks all of them before the crawl builds anything else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
+
+from newsspider.errors import BadInput
+
+UNLIMITED = -1
+COVERAGE_FIELDS = ("headline", "articleBody", "authors", "source", "datePublished", "tags")
+
+
+def _whole(value: Any, minimum: int) -> int:
+    if isinstance(value, bool):
+        raise ValueError
+    number = int(str(value).strip()) if not isinstance(value, int) else value
+    if number < minimum:
+        raise ValueError
+    return number
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError
+    number = float(value)
+    if not number >= 0 or number == float("inf"):  # NaN fails too
+        raise ValueError
+    return number
+
+
+def _optional_seconds(value: Any) -> float | None:
+    return None if value in (None, "", "None", "none", "null") else _seconds(value)
+
+
+def _share(value: Any) -> float:
+    number = _seconds(value)
+    if number > 1:
+        raise ValueError
+    return number
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError
+    return value
+
+
+def _json_dict(value: Any) -> dict:
+    """A dict, or its JSON text as given with ``-s``."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    if isinstance(value, BaseSettings):
+        value = value.copy_to_dict()
+    if not isinstance(value, dict):
+        raise ValueError
+    return value
+
+
+def _coverage(value: Any) -> dict[str, float]:
+    thresholds = _json_dict(value)
+    if not set(thresholds) <= set(COVERAGE_FIELDS):
+        raise ValueError
+    return {field: _share(share) for field, share in thresholds.items()}
+
+
+def _selectors(value: Any) -> dict[str, list[str] | None]:
+    from newsspider.cleaning import compiled_css  # cleaning imports processors; keep config light
+
+    kinds = _json_dict(value)
+    for selectors in kinds.values():
+        if selectors is None:
+            continue
+        if isinstance(selectors, str) or not isinstance(selectors, (list, tuple)):
+            raise ValueError
+        for selector in selectors:
+            compiled_css(selector)  # cssselect raises its own error types: callers catch Exception
+    return {kind: None if selectors is None else list(selectors) for kind, selectors in kinds.items()}
+
+
+def _since(value: Any) -> str | None:
+    """``YYYY-MM-DD`` -> ``YYYYMMDD``, the form dates take in article URLs."""
+    if value in (None, "", "None"):
+        return None
+    return date.fromisoformat(str(value)).strftime("%Y%m%d")
+
+
+def _related_depth(value: Any) -> int:
+    if str(value).strip().lower() in ("unlimited", "-1"):
+        return UNLIMITED
+    return _whole(value, 0)
+
+
+def _start_urls(value: Any) -> list[str]:
+    urls = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    urls = [u.strip() for u in urls if u and u.strip()]
+    if not urls or any(urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).hostname for u in urls):
+        raise ValueError
+    return urls
+
+
+@dataclass(frozen=True)
+class Rule:
+    parse: Callable[[Any], Any]
+    expected: str
+
+
+SETTINGS: dict[str, Rule] = {
+    "NEWSSPIDER_MAX_PAGES": Rule(lambda v: _whole(v, 0), "a whole number >= 0 (0 = no limit)"),
+    "NEWSSPIDER_SINCE": Rule(_since, "a date as YYYY-MM-DD, or None"),
+    "NEWSSPIDER_RELATED_DEPTH": Rule(_related_depth, "a whole number >= 0, or -1 / unlimited"),
+    "NEWSSPIDER_STRIP_SELECTORS": Rule(_selectors, "a JSON object of kind -> list of CSS selectors (or null)"),
+    "NEWSSPIDER_STRIP_SELECTORS_BASE": Rule(_selectors, "a JSON object of kind -> list of CSS selectors (or null)"),
+    "NEWSSPIDER_DEFAULT_FEED": Rule(_text, 'a feed URI, or "" for none'),
+    "NEWSSPIDER_REPORT_ENABLED": Rule(_boolean, "True or False"),
+    "NEWSSPIDER_REPORT_URI": Rule(_text, "a file path"),
+    "NEWSSPIDER_STATE_ENABLED": Rule(_boolean, "True or False"),
+    "NEWSSPIDER_STATE_URI": Rule(_text, "sqlite:///relative/path or sqlite:////absolute/path"),
+    "NEWSSPIDER_STATE_COMMIT_EVERY": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
+    "NEWSSPIDER_REFRESH_AFTER": Rule(_optional_seconds, "seconds >= 0, or None for never"),
+    "NEWSSPIDER_STOP_AFTER_KNOWN_PAGES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
+    "NEWSSPIDER_ALARM_COVERAGE": Rule(_coverage, f"a JSON object of field -> share 0..1, fields {COVERAGE_FIELDS}"),
+    "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE": Rule(_share, "a share from 0 to 1"),
+    "NEWSSPIDER_ALARM_MAX_BLOCKED_SHARE": Rule(_share, "a share from 0 to 1"),
+    "NEWSSPIDER_ALARM_MIN_PAGES": Rule(lambda v: _whole(v, 0), "a whole number >= 0"),
+    "NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
+    "NEWSSPIDER_BLOCKED_STOP_AFTER": Rule(lambda v: _whole(v, 0), "a whole number >= 0 (0 = never stop)"),
+    "NEWSSPIDER_RETRY_BACKOFF_BASE": Rule(_seconds, "seconds >= 0"),
+    "NEWSSPIDER_RETRY_BACKOFF_MAX": Rule(_seconds, "seconds >= 0"),
+    "NEWSSPIDER_RETRY_AFTER_MAX": Rule(_seconds, "seconds >= 0"),
+}
+
+ARGUMENTS: dict[str, Rule] = {
+    "start_urls": Rule(_start_urls, "absolute http(s) URLs separated by commas"),
+    "max_pages": SETTINGS["NEWSSPIDER_MAX_PAGES"],
+    "since": SETTINGS["NEWSSPIDER_SINCE"],
+    "related_depth": SETTINGS["NEWSSPIDER_RELATED_DEPTH"],
+}
+
+
+def _read(rule: Rule, what: str, value: Any) -> Any:
+    try:
+        return rule.parse(value)
+    except Exception as exc:  # int(), float(), json and cssselect raise several unrelated types
+        detail = f" ({exc})" if isinstance(exc, json.JSONDecodeError) or "Selector" in type(exc).__name__ else ""
+        raise BadInput(f"{what}={value!r}: expected {rule.expected}{detail}") from None
+
+
+def setting(settings: BaseSettings, name: str) -> Any:
+    """The parsed value of a ``NEWSSPIDER_`` setting."""
+    return _read(SETTINGS[name], f"setting {name}", settings.get(name))
+
+
+def argument(name: str, value: Any) -> Any:
+    """The parsed value of a spider argument (``-a name=value``)."""
+    return _read(ARGUMENTS[name], f"argument {name}", value)
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Refuse unknown ``NEWSSPIDER_`` names (a typo would silently do nothing) and bad values."""
+    unknown = sorted(name for name in settings if name.startswith("NEWSSPIDER_") and name not in SETTINGS)
+    if unknown:
+        raise BadInput(f"unknown setting {unknown[0]}: the NEWSSPIDER_ settings are listed in the README")
+    for name in SETTINGS:
+        setting(settings, name)
+
+
+def strip_selectors(settings: BaseSettings) -> dict[str, list[str]]:
+    """``NEWSSPIDER_STRIP_SELECTORS_BASE`` merged with the user's ``NEWSSPIDER_STRIP_SELECTORS``,
+    as Scrapy merges ``*_BASE`` settings: the user's selectors are added to their kind, and an
+    empty list or null for a kind removes that kind's defaults."""
+    merged = {kind: list(s or []) for kind, s in setting(settings, "NEWSSPIDER_STRIP_SELECTORS_BASE").items()}
+    for kind, selectors in setting(settings, "NEWSSPIDER_STRIP_SELECTORS").items():
+        merged[kind] = [*merged.get(kind, []), *selectors] if selectors else []
+    return {kind: selectors for kind, selectors in merged.items() if selectors}
