@@ -45,6 +45,7 @@ class Ours:
 
     def __init__(self) -> None:
         values = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
+        values["NEWSSPIDER_STATE_ENABLED"] = False  # extraction only: no crawl state to open
         crawler = get_crawler(BannedbookSpider, values)
         crawler.stats.open_spider()
         self.cleaning = CleaningPipeline(crawler)

@@ -18,5 +18,10 @@ class LinkOnlySpider(BannedbookSpider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         base = get_base_url(response)
-        for href in response.css(site.ENTRY).xpath(site.RELATED_LINKS + "/@href").getall():
-            yield from self._follow_article(join_url(base, href) or "", "related")
+        urls = [
+            join_url(base, href) or ""
+            for href in response.css(site.ENTRY).xpath(site.RELATED_LINKS + "/@href").getall()
+        ]
+        parsed = site.parse_article_url(response.url)
+        if parsed is not None:
+            yield from self.related_requests(response, parsed.article_id, urls)

@@ -147,11 +147,13 @@ class DurableFeedExporter(FeedExporter):
         # URIs are rendered once, here, so that the files checked are the files written
         # (``%(time)s`` would otherwise move on between the check and the opening).
         self._first_batch_params: dict[Any, dict[str, Any]] = {}
-        self.planned = {
-            uri: apply_uri_params(uri, self._get_uri_params(crawler.spider, options["uri_params"]))
-            for uri, options in self.feeds.items()
-        }
-        self._check(crawler)
+        self.planned: dict[str, str] = {}
+        if crawler.spider is not None:  # None only for crawlers that tests build without a crawl
+            self.planned = {
+                uri: apply_uri_params(uri, self._get_uri_params(crawler.spider, options["uri_params"]))
+                for uri, options in self.feeds.items()
+            }
+            self._check(crawler)
 
     def _get_uri_params(self, spider: Spider, uri_params_function: Any, slot: Any = None) -> dict[str, Any]:
         if slot is not None:

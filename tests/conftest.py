@@ -33,8 +33,10 @@ def html_response(name: str, url: str) -> HtmlResponse:
 
 
 def project_crawler(**overrides):
-    """A crawler carrying the project's own settings (pipelines, strip selectors)."""
+    """A crawler carrying the project's own settings (pipelines, strip selectors); the crawl
+    state is off unless asked for, so that no test opens the project's own state file."""
     values = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
+    values["NEWSSPIDER_STATE_ENABLED"] = False
     values.update(overrides)
     crawler = get_crawler(BannedbookSpider, values)
     crawler.stats.open_spider()
@@ -78,7 +80,7 @@ class SampleServerProcess:
         options.update({f"--{name.replace('_', '-')}": value for name, value in extra.items()})
         command = [sys.executable, "-m", "newsspider", "serve"]
         for option, value in options.items():
-            command += [option, str(value)]
+            command += [option] if value is True else [option, str(value)]
         self.process = subprocess.Popen(command, cwd=PROJECT, env=subprocess_env(), stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline().strip()
         if not line.startswith("serving "):

@@ -5,6 +5,7 @@ import copy
 import pytest
 from scrapy.exceptions import DropItem
 
+from newsspider.errors import BadInput
 from newsspider.items import Article
 from newsspider.pipelines import CleaningPipeline, DeduplicationPipeline, ValidationPipeline
 from tests.conftest import project_crawler
@@ -87,17 +88,28 @@ def test_cleaning_strips_every_kind_and_counts_it():
     assert stats["newsspider/clean/items"] == 1
 
 
-def test_strip_selectors_are_a_setting():
-    crawler = project_crawler(NEWSSPIDER_STRIP_SELECTORS={"promo": ["ul.texttj"]})
+def test_strip_selectors_add_to_the_defaults_per_kind():
+    crawler = project_crawler(NEWSSPIDER_STRIP_SELECTORS={"promo": ["p.extra-promo"]})
+    item = raw_item()
+    item.articleBodyHtml = item.articleBodyHtml.replace("</div>", '<p class="extra-promo">推广</p></div>', 1)
+    item = CleaningPipeline(crawler).process_item(item)
+    assert "extra-promo" not in item.articleBodyHtml  # the user's selector
+    assert "texttj" not in item.articleBodyHtml  # the defaults of the same kind stay
+    assert "adsbygoogle" not in item.articleBodyHtml and "<script" not in item.articleBodyHtml  # other kinds too
+    assert "相关阅读" not in item.articleBody
+
+
+def test_an_empty_list_removes_a_kind_of_defaults():
+    crawler = project_crawler(NEWSSPIDER_STRIP_SELECTORS='{"promo": []}')  # as given with -s
     item = CleaningPipeline(crawler).process_item(raw_item())
-    assert "adsbygoogle" in item.articleBodyHtml  # ads no longer configured, so kept
-    assert "texttj" not in item.articleBodyHtml
-    assert crawler.stats.get_value("newsspider/clean/stripped/ads") is None
+    assert "texttj" in item.articleBodyHtml  # promo lists no longer stripped, so kept
+    assert "adsbygoogle" not in item.articleBodyHtml  # the other kinds' defaults stay
+    assert crawler.stats.get_value("newsspider/clean/stripped/promo") is None
 
 
-@pytest.mark.parametrize("bad", [{"ads": "div.banner-ads"}, {"ads": ["div[["]}, ["div.x"]])
+@pytest.mark.parametrize("bad", [{"ads": "div.banner-ads"}, {"ads": ["div[["]}, ["div.x"], "{bad json"])
 def test_bad_strip_selectors_fail_at_start_with_the_culprit(bad):
-    with pytest.raises(ValueError, match="NEWSSPIDER_STRIP_SELECTORS"):
+    with pytest.raises(BadInput, match="setting NEWSSPIDER_STRIP_SELECTORS=.*expected a JSON object"):
         CleaningPipeline(project_crawler(NEWSSPIDER_STRIP_SELECTORS=bad))
 
 

@@ -95,6 +95,7 @@ def test_lost_articles_are_reported_with_their_reason(matrix, kind):
         "redirect_offsite": "offsite_redirect",
         "no_headline": "missing_headline",
         "no_body": "empty_body",
+        "challenge": "blocked",  # a bot challenge is never parsed as the article
     }
     reported = {
         (urlsplit(f["url"]).path.rsplit("/", 1)[-1], f["reason"]) for f in matrix["report"]["failures"]["articles"]

@@ -5,22 +5,19 @@ from urllib.parse import urlsplit
 import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 
+from newsspider.errors import BadInput
 from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
 from newsspider.sites import bannedbook as site
 from newsspider.spiders.bannedbook import BannedbookSpider
-from tests.conftest import html_response
+from tests.conftest import html_response, project_crawler
 
 LISTING_URL = "https://www.bannedbook.org/bnews/tag/%E8%B4%B8%E6%98%93%E6%88%98/"
 BASE = "http://127.0.0.1:8000"
 
 
 def make_spider(**kwargs) -> BannedbookSpider:
-    crawler = get_crawler(BannedbookSpider)
-    crawler.stats.open_spider()
-    spider = BannedbookSpider.from_crawler(crawler, **kwargs)
-    return spider
+    return BannedbookSpider.from_crawler(project_crawler(), **kwargs)
 
 
 def split(requests):
@@ -105,7 +102,7 @@ def test_article_variants_become_one_simplified_request(sample):
         article.path(traditional=True, amp=True),
         article.path() + "/amp/",
     ]
-    requests = [r for v in variants for r in spider._follow_article(BASE + v, "related")]
+    requests = [r for v in variants for r in spider._follow_article(BASE + v, "related", 1)]
     assert [r.url for r in requests] == [BASE + article.path()]
 
 
@@ -159,20 +156,22 @@ def test_start_urls_argument_sets_the_allowed_hosts():
         ({"since": "2024/06/01"}, "since"),
         ({"start_urls": "ftp://example.org/"}, "start_urls"),
         ({"start_urls": "/bnews/worldnews/"}, "start_urls"),
+        ({"start_urls": ""}, "start_urls"),  # not the default categories: an empty list is a mistake
+        ({"related_depth": "-2"}, "related_depth"),
+        ({"maxpages": "2"}, "maxpages"),  # a typo would otherwise be silently ignored
     ],
 )
 def test_bad_arguments_are_refused_with_a_clear_message(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(BadInput, match=f"argument {message}="):
         make_spider(**kwargs)
 
 
 def test_settings_provide_the_limits():
-    crawler = get_crawler(BannedbookSpider, {"NEWSSPIDER_MAX_PAGES": 3, "NEWSSPIDER_SINCE": "2024-01-31"})
+    crawler = project_crawler(NEWSSPIDER_MAX_PAGES=3, NEWSSPIDER_SINCE="2024-01-31", NEWSSPIDER_RELATED_DEPTH=2)
     spider = BannedbookSpider.from_crawler(crawler)
-    assert spider.max_pages == 3
-    assert spider.since == "20240131"
-    spider = BannedbookSpider.from_crawler(get_crawler(BannedbookSpider, {"NEWSSPIDER_MAX_PAGES": 3}), max_pages="1")
-    assert spider.max_pages == 1  # the argument wins
+    assert (spider.max_pages, spider.since, spider.related_depth) == (3, "20240131", 2)
+    spider = BannedbookSpider.from_crawler(project_crawler(NEWSSPIDER_MAX_PAGES=3), max_pages="1", related_depth="0")
+    assert (spider.max_pages, spider.related_depth) == (1, 0)  # the argument wins
 
 
 def test_repeating_pagination_is_a_trap_and_stops(sample):
@@ -188,7 +187,7 @@ def test_repeating_pagination_is_a_trap_and_stops(sample):
 def test_only_web_links_to_articles_are_followed():
     spider = make_spider(start_urls=BASE + "/")
     links = ["javascript:void(0)", "mailto:a@b.c", "tel:+1", "data:text/html,x", "http://[…]/1.html", ""]
-    assert [r for link in links for r in spider._follow_article(link, "related")] == []
+    assert [r for link in links for r in spider._follow_article(link, "related", 1)] == []
     assert spider.crawler.stats.get_value("newsspider/links/not_article") == len(links)
 
 

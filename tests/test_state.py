@@ -5,6 +5,7 @@ import json
 import pytest
 from scrapy.utils.test import get_crawler
 
+from newsspider.errors import BadInput
 from newsspider.extensions import CrawlState
 from newsspider.spiders.bannedbook import BannedbookSpider
 from newsspider.state import Emission, SqliteStateStore, StateChanges, open_store
@@ -49,7 +50,7 @@ def test_runs_killed_and_settled(tmp_path):
 
 @pytest.mark.parametrize("uri", ["redis://localhost/0", "sqlite://", "sqlite:relative.db"])
 def test_unknown_state_uris_are_refused(uri):
-    with pytest.raises(ValueError, match="NEWSSPIDER_STATE_URI"):
+    with pytest.raises(BadInput, match="setting NEWSSPIDER_STATE_URI="):
         open_store(uri)
 
 

@@ -39,6 +39,7 @@ FAULT_KINDS: dict[str, bool] = {
     "redirect_offsite": False,  # a redirect to another host
     "no_headline": False,
     "no_body": False,
+    "challenge": False,  # Cloudflare's managed challenge instead of the page, every time
 }
 TRAP_PATH = "/bnews/trap/"
 OFFSITE_HOST = "offsite.invalid"
@@ -262,6 +263,9 @@ class FaultPlan:
         answer.body = text.encode("utf-8")
         return answer
 
+    def _challenge(self, path, query, base, seen):
+        return challenge_answer()
+
     def _no_body(self, path, query, base, seen):
         answer = self._page(path, base)
         head, entry = answer.body.decode("utf-8").split('<div class="entry">', 1)
@@ -269,6 +273,24 @@ class FaultPlan:
         entry = re.sub(r"<p>.*?</p>", "", entry)
         answer.body = f'{head}<div class="entry">{entry}<!--END ENTRY-->{tail}'.encode()
         return answer
+
+
+# What Cloudflare's managed challenge looks like to a plain HTTP client (title, script, header).
+CHALLENGE_PAGE = (
+    '<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>'
+    '<meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><meta name="robots" content="noindex,nofollow">'
+    '</head><body><div class="main-wrapper" role="main"><div class="main-content">'
+    "<noscript>Enable JavaScript and cookies to continue</noscript></div></div>"
+    "<script>(function(){window._cf_chl_opt={cvId: '3',cZone: \"www.bannedbook.org\",cType: 'managed'};"
+    "var a = document.createElement('script');a.src = '/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1';"
+    "document.getElementsByTagName('head')[0].appendChild(a);}());</script></body></html>"
+)
+
+
+def challenge_answer() -> Answer:
+    """HTTP 403 with ``cf-mitigated: challenge``: the site asks for a browser, not for patience."""
+    headers = {"Content-Type": "text/html; charset=UTF-8", "cf-mitigated": "challenge", "Server": "cloudflare"}
+    return Answer(403, headers, CHALLENGE_PAGE.encode("utf-8"))
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:

@@ -5,7 +5,8 @@ ready, and (with ``--log FILE``) appends every requested path to FILE. Between c
 ``POST /__admin/publish?count=N`` adds N new articles and ``POST /__admin/edit?count=N`` changes
 the text of N listed ones; both answer ``{"ids": [...]}``. With ``--faults SEED`` the site
 misbehaves as :mod:`newsspider.samplesite.faults` plans, and ``--fault-log FILE`` gets one JSON
-line per request: ``{"t", "path", "status", "fault"}``.
+line per request: ``{"t", "path", "status", "fault"}``. With ``--blocked`` every request is answered
+with Cloudflare's challenge page, as the real site has answered bots.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from newsspider.samplesite.faults import Answer, FaultPlan
+from newsspider.samplesite.faults import Answer, FaultPlan, challenge_answer
 from newsspider.samplesite.generator import VARIANTS, SampleSite
 
 
@@ -42,6 +43,7 @@ class SampleServer(ThreadingHTTPServer):
         self.faults = faults
         self.fault_log = fault_log
         self.cache: dict | None = None
+        self.blocked = False
         self._lock = threading.Lock()
         self.lock = threading.Lock()  # pages and admin changes
 
@@ -82,6 +84,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.server.record(self.path)
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        if self.server.blocked:
+            self._answer(challenge_answer())
+            return
         if self.server.faults is not None:
             with self.server.lock:
                 answer, fault = self.server.faults.respond(self.path, f"http://{host}")
@@ -162,12 +167,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--faults", type=int, metavar="SEED", help="inject the seeded fault plan")
     parser.add_argument("--cache", action="store_true", help="keep rendered pages in memory (benchmarks)")
     parser.add_argument("--fault-log", type=Path, help="append one JSON line per request: path, status, fault")
+    parser.add_argument("--blocked", action="store_true", help="answer every request with a bot challenge")
     args = parser.parse_args(argv)
     site = SampleSite(seed=args.seed, articles=args.articles, variant=args.variant)
     faults = FaultPlan(site, seed=args.faults) if args.faults is not None else None
     server = SampleServer(site, args.port, args.log, faults, args.fault_log)
     if args.cache:
         server.cache = {}
+    server.blocked = args.blocked
     print(f"serving {server.base_url}", flush=True)
     try:
         server.serve_forever()

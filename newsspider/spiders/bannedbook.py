@@ -116,6 +116,12 @@ class BannedbookSpider(NewsSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.crawl_state = self.crawler.get_extension(CrawlState)
+        if hasattr(self, "state"):
+            # With JOBDIR, Scrapy pickles spider.state between pause and resume: what was requested
+            # and how deep must survive with the request queue, or a resumed crawl loses links.
+            self._requested_ids = self.state.setdefault("requested_ids", self._requested_ids)
+            self._depth = self.state.setdefault("depth", self._depth)
+            self._unexpanded = self.state.setdefault("unexpanded", self._unexpanded)
         if self.crawl_state is not None:
             # Links an earlier run found but did not fetch (it was killed, or the page failed);
             # they were found as related links, so they are fetched but not followed further.
@@ -224,9 +230,14 @@ class BannedbookSpider(NewsSpider):
         if self.crawl_state is not None:
             self.crawl_state.note_fetched(item.articleId, response.url)
         yield item
-        depth = min(self._depth.get(item.articleId, response.meta.get("depth_hops", 0)), self._deepest())
         # The loader already resolved the related list.
-        yield from self._follow_related(item.articleId, [related["url"] for related in item.relatedArticles], depth)
+        yield from self.related_requests(response, item.articleId, [related["url"] for related in item.relatedArticles])
+
+    def related_requests(self, response: Response, article_id: str, urls: list[str]) -> Iterator[scrapy.Request]:
+        """Requests for an article page's related links, as deep as ``related_depth`` allows."""
+        meta = response.request.meta if response.request is not None else {}
+        depth = min(self._depth.get(article_id, meta.get("depth_hops", 0)), self._deepest())
+        yield from self._follow_related(article_id, urls, depth)
 
     def _follow_related(self, article_id: str, urls: list[str], depth: int) -> Iterator[scrapy.Request]:
         if self.related_depth != config.UNLIMITED and depth >= self.related_depth:
@@ -321,9 +332,9 @@ class BannedbookSpider(NewsSpider):
         """Articles this run could not fetch, for the run report."""
         self.failed_articles.append({"url": url, "reason": reason})
 
-    def _start_failed(self, request: scrapy.Request, reason: str) -> None:
+    def _start_failed(self, request: scrapy.Request | None, reason: str) -> None:
         """A start URL that gave nothing; when all of them do, the run has failed."""
-        start_url = request.meta.get("start_url")
+        start_url = request.meta.get("start_url") if request is not None else None
         if start_url:
             self.failed_starts.setdefault(start_url, reason)
 
