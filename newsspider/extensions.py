@@ -19,7 +19,6 @@ from newsspider import config
 from newsspider.config import COVERAGE_FIELDS
 from newsspider.errors import BadInput, StateBusy, StateError
 from newsspider.output import DurableFeedExporter, OutputError, record_written, repair_torn_tail
-from newsspider.sites import bannedbook as site
 from newsspider.state import ArticleState, Emission, RunHolder, StateChanges, StateStore, open_store
 
 logger = logging.getLogger(__name__)
@@ -53,6 +52,7 @@ class CrawlState:
         self.feeds: DurableFeedExporter | None = None
         self._cache: dict[str, ArticleState | None] = {}
         self._emitted_this_run: set[str] = set()
+        self._discovered: dict[str, str] = {}
         started = utc_now()
         store.lock(self.spider_name, RunHolder.this_process(self.run_id, started))
         for run in store.unfinished_runs(self.spider_name):
@@ -116,11 +116,22 @@ class CrawlState:
 
     def note_fetched(self, article_id: str, url: str) -> None:
         self.changes.fetched[article_id] = (url, utc_now())
-        self.changes.discovered.pop(article_id, None)
 
     def note_discovered(self, article_id: str, url: str) -> None:
-        if article_id not in self.changes.fetched:
-            self.changes.discovered.setdefault(article_id, url)
+        """A related link the crawl follows; it stays in the frontier until its article is emitted."""
+        self._discovered.setdefault(article_id, url)
+
+    def commit_discovered(self) -> None:
+        """Commit the links noted so far. The spider calls this before it hands over the record
+        whose related list they came from: once that record is in the output (and so held by the
+        next run, which will not fetch it again), its links must already be in the frontier."""
+        if self.error is not None or not self._discovered:
+            return
+        discovered, self._discovered = self._discovered, {}
+        try:
+            self.store.apply(self.spider_name, StateChanges(emitted={}, fetched={}, discovered=discovered), utc_now())
+        except StateError as exc:
+            self._fail(str(exc))
 
     # --- signals ------------------------------------------------------------------------------
 
@@ -191,12 +202,17 @@ class CrawlState:
         self.error = message
         self.stats.set_value("newsspider/state/error", message)
         logger.error("Crawl state failed, stopping the crawl: %s", message)
+        if self.feeds is not None:
+            # A record written now could not have its related links remembered: write no more,
+            # so that the next run fetches those articles again instead.
+            self.feeds.stop_writing()
         if not self.closing:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="state_error"))
 
     def _replay(self, feeds: tuple[str, ...]) -> int:
         """Mark every complete, parseable line of an unfinished run's output as emitted, and move
-        its torn last line aside so that the file stays valid JSON Lines."""
+        its torn last line aside so that the file stays valid JSON Lines. (The related links of
+        these records are in the frontier already: see :meth:`commit_discovered`.)"""
         changes = StateChanges.empty()
         for feed in feeds:
             path = Path(feed)
@@ -208,11 +224,6 @@ class CrawlState:
                     emission = _emission_from_line(raw)
                     if emission is not None:
                         changes.emitted[emission.article_id] = emission
-        for emission in changes.emitted.values():
-            for url in emission.related_urls:
-                parsed = site.parse_article_url(url)
-                if parsed and parsed.article_id not in changes.emitted:
-                    changes.discovered.setdefault(parsed.article_id, site.article_url(url))
         self.store.apply(self.spider_name, changes, utc_now())
         return len(changes.emitted)
 
@@ -228,7 +239,6 @@ def _emission_from_line(raw: bytes) -> Emission | None:
             canonical_url=record.get("canonicalUrl") or record["url"],
             content_hash=metadata["contentHash"],
             version=int(metadata["version"]),
-            related_urls=tuple(r["url"] for r in record.get("relatedArticles") or []),
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -356,7 +366,7 @@ class RunReport:
             found.append(
                 _alarm("no_pages", 0, 1, f"no listing or article page was fetched successfully ({requested} requested)")
             )
-        blocked = stats.get("newsspider/blocked", 0)
+        blocked = report["pagesRequested"]["blocked"]
         if requested and blocked / requested > self.max_blocked_share:
             found.append(
                 _alarm(
@@ -434,7 +444,8 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
             "related": sent.get("related", 0),
             "other": sent.get("other", 0),  # robots.txt
             "responses": stats.get("response_received_count", 0),
-            "blocked": stats.get("newsspider/blocked", 0),
+            # Listing and article pages that were bot challenges (robots.txt aside).
+            "blocked": sum(stats.get(f"newsspider/blocked/{kind}", 0) for kind in ("listing", "article", "related")),
         },
         "records": {
             "emitted": stats.get("newsspider/output/records", 0),

@@ -144,6 +144,7 @@ class DurableFeedExporter(FeedExporter):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.error: str | None = None
+        self._writing = True
         # URIs are rendered once, here, so that the files checked are the files written
         # (``%(time)s`` would otherwise move on between the check and the opening).
         self._first_batch_params: dict[Any, dict[str, Any]] = {}
@@ -211,8 +212,12 @@ class DurableFeedExporter(FeedExporter):
             if isinstance(slot.storage, FileFeedStorage) and slot.storage.write_mode == "ab":
                 repair_torn_tail(Path(slot.storage.path))
 
+    def stop_writing(self) -> None:
+        """Write no more records: the run is stopping for a reason of another component's."""
+        self._writing = False
+
     def item_scraped(self, item: Any, spider: Spider) -> None:
-        if self.error is not None:
+        if self.error is not None or not self._writing:
             return  # the run is stopping: nothing more is written, so nothing more is emitted
         try:
             super().item_scraped(item, spider)

@@ -27,14 +27,17 @@ def test_emissions_only_move_forward(tmp_path):
     assert store.get("other-spider", ["1"]) == {}
 
 
-def test_frontier_holds_links_until_fetched_or_emitted(tmp_path):
+def test_frontier_holds_links_until_their_article_is_emitted(tmp_path):
     store = SqliteStateStore(tmp_path / "s.sqlite3")
     now = "2024-01-01T00:00:00.000000Z"
     store.apply(
         "s", StateChanges({"1": emission("1")}, {}, {"1": URL.format(1), "2": URL.format(2), "3": URL.format(3)}), now
     )
     assert store.frontier("s") == {"2": URL.format(2), "3": URL.format(3)}  # 1 is held already
+    # Fetched but not emitted (its record was lost or invalid): the next run tries it again.
     store.apply("s", StateChanges({}, {"2": (URL.format(2), now)}, {}), now)
+    assert store.frontier("s") == {"2": URL.format(2), "3": URL.format(3)}
+    store.apply("s", StateChanges({"2": emission("2")}, {}, {}), now)
     assert store.frontier("s") == {"3": URL.format(3)}
 
 
@@ -92,6 +95,7 @@ def test_killed_run_is_replayed_from_its_complete_lines(tmp_path):
     state.spider_opened(BannedbookSpider())
     assert state.is_held("1") and not state.is_held("2")  # the torn line is not an emission
     assert not state.is_settled("1")  # no run finished since: pagination must not stop at it
-    assert state.frontier() == {"7": URL.format(7)}  # its related link, as a plain article URL
+    assert feed.read_bytes() == (json.dumps(line) + "\n").encode()  # the torn line was moved aside
+    assert (tmp_path / "killed.jsonl.torn").read_text("utf-8") == torn
     assert [r.run_id for r in state.store.unfinished_runs("bannedbook")] == [state.run_id]  # only this one
     assert state.stats.get_value("newsspider/state/replayed_records") == 1

@@ -229,9 +229,13 @@ class BannedbookSpider(NewsSpider):
         self._count("pages/article_ok")
         if self.crawl_state is not None:
             self.crawl_state.note_fetched(item.articleId, response.url)
+        # Related links are noted in the crawl state before the record can be emitted, so that a
+        # run stopped right after emitting it still leaves them for the next run (the frontier).
+        related = list(self.related_requests(response, item.articleId, [r["url"] for r in item.relatedArticles]))
+        if self.crawl_state is not None:
+            self.crawl_state.commit_discovered()
         yield item
-        # The loader already resolved the related list.
-        yield from self.related_requests(response, item.articleId, [related["url"] for related in item.relatedArticles])
+        yield from related
 
     def related_requests(self, response: Response, article_id: str, urls: list[str]) -> Iterator[scrapy.Request]:
         """Requests for an article page's related links, as deep as ``related_depth`` allows."""
