@@ -118,6 +118,16 @@ def reliability_figures() -> dict:
     return _RELIABILITY_FIGURES
 
 
+def pytest_sessionfinish(session) -> None:
+    # Under pytest-xdist the figures are gathered in the workers: hand them to the controller.
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["reliability_figures"] = json.dumps(_RELIABILITY_FIGURES)
+
+
+def pytest_testnodedown(node, error) -> None:
+    _RELIABILITY_FIGURES.update(json.loads(getattr(node, "workeroutput", {}).get("reliability_figures", "{}")))
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if _RELIABILITY_FIGURES:
         terminalreporter.section("reliability figures")
