@@ -10,7 +10,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
@@ -29,6 +28,7 @@ _DOCUMENT_TAGS_RE = re.compile(r"</?(?:html|head|body)\b[^>]*>", re.IGNORECASE)
 _CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IMAGE_SRC_ATTRS = ("src", "data-src", "data-lazy-src", "data-original")
 _URL_ATTRS = ("href", *_IMAGE_SRC_ATTRS)
+_WITH_URLS = etree.XPath(".//*[" + " or ".join(f"@{name}" for name in (*_URL_ATTRS, "srcset")) + "]")
 # Each candidate of a srcset starts the value or follows a comma; its descriptor (2x, 640w) stays.
 _SRCSET_URL_RE = re.compile(r"(^|,)(\s*)([^\s,]+)")
 
@@ -173,10 +173,10 @@ def _tidy_whitespace(root: etree._Element) -> None:
 
 def _absolutize_links(root: etree._Element, base_url: str) -> None:
     """Links and image sources resolved against the page, so the HTML stands on its own (as
-    ``images[].url`` does); ``javascript:``, ``mailto:`` and other absolute values stay as they are."""
+    ``images[].url`` does); values with a scheme (``javascript:``, ``mailto:``…) come out as they are."""
     if not base_url:
         return
-    for element in root.iter():
+    for element in _WITH_URLS(root):
         for name in _URL_ATTRS:
             value = element.get(name)
             if value:
@@ -187,10 +187,8 @@ def _absolutize_links(root: etree._Element, base_url: str) -> None:
 
 
 def _absolute(base_url: str, value: str) -> str:
-    try:
-        if urlsplit(value.strip()).scheme:
-            return value
-    except ValueError:  # an unparseable link is left for the reader to judge
+    # Most links are absolute already: the URL parser is the costly part, so skip it for them.
+    if value.startswith(("https://", "http://")):
         return value
     return join_url(base_url, value) or value
 

@@ -149,6 +149,8 @@ def test_parse_credit(text, authors, source, editor):
         "据新华社报道，来源：不明的消息称，当地代表团已经抵达。",
         "来源：新华社。文章说，人大代表今天开会。",  # a tail that opens like a disclaimer but is none
         "文章指出，这一观点在学界引发争议。",  # disclaimer words without a credit value before them
+        "文章引述的观点来源：一份内部文件。",  # …or before the label
+        "来源：新华社，他的观点引发争议。",  # a tail with disclaimer words that does not open like one
         # Too long to be a disclaimer.
         "来源：新华社，文章称这一政策的真实目的在于加强控制，本网记者多次致电有关部门，均无人接听，"
         "当地居民表示，他们对未来的生活感到担忧，专家警告说，如果局势继续恶化，后果将难以预料。",

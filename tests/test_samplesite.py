@@ -129,6 +129,7 @@ def test_extraction_matches_every_expected_record(sample, traditional):
         assert record == expected, article_id
         for marker in NON_ARTICLE_MARKERS:
             assert marker not in html, (article_id, marker)
+        assert "<p></p>" not in html and "margin-bottom" not in html  # blocks the stripping emptied
         links = re.findall(r'(?:href|src)="([^"]*)"', html)
         assert all(link.startswith(("http://", "https://")) for link in links), (article_id, links)
 
