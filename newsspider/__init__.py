@@ -1,3 +1,3 @@
 """newsspider: news sites crawled into clean, validated JSON Lines."""
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"

@@ -27,6 +27,10 @@ _SHARE_FOOTER_RE = re.compile(r"[转轉][发發]分享|follow us", re.IGNORECASE
 _DOCUMENT_TAGS_RE = re.compile(r"</?(?:html|head|body)\b[^>]*>", re.IGNORECASE)
 _CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IMAGE_SRC_ATTRS = ("src", "data-src", "data-lazy-src", "data-original")
+_URL_ATTRS = ("href", *_IMAGE_SRC_ATTRS)
+_WITH_URLS = etree.XPath(".//*[" + " or ".join(f"@{name}" for name in (*_URL_ATTRS, "srcset")) + "]")
+# Each candidate of a srcset starts the value or follows a comma; its descriptor (2x, 640w) stays.
+_SRCSET_URL_RE = re.compile(r"(^|,)(\s*)([^\s,]+)")
 
 
 @dataclass
@@ -70,6 +74,7 @@ def clean_article_html(html: str, strip_selectors: dict[str, list[str]], base_ur
     _strip_credit_blocks(wrapper, stripped)
     _drop_empty_blocks(wrapper)
     _tidy_whitespace(wrapper)
+    _absolutize_links(wrapper, base_url)
 
     content = wrapper[0] if len(wrapper) == 1 and not (wrapper.text or "").strip() else wrapper
     body_html = lxml.html.tostring(content, encoding="unicode", method="html").strip()
@@ -166,6 +171,28 @@ def _tidy_whitespace(root: etree._Element) -> None:
             element.tail = "\n"
 
 
+def _absolutize_links(root: etree._Element, base_url: str) -> None:
+    """Links and image sources resolved against the page, so the HTML stands on its own (as
+    ``images[].url`` does); values with a scheme (``javascript:``, ``mailto:``…) come out as they are."""
+    if not base_url:
+        return
+    for element in _WITH_URLS(root):
+        for name in _URL_ATTRS:
+            value = element.get(name)
+            if value:
+                element.set(name, _absolute(base_url, value))
+        srcset = element.get("srcset")
+        if srcset and "data:" not in srcset:  # a data: URL has commas of its own
+            element.set("srcset", _SRCSET_URL_RE.sub(lambda m: m[1] + m[2] + _absolute(base_url, m[3]), srcset))
+
+
+def _absolute(base_url: str, value: str) -> str:
+    # Most links are absolute already: the URL parser is the costly part, so skip it for them.
+    if value.startswith(("https://", "http://")):
+        return value
+    return join_url(base_url, value) or value
+
+
 def text_lines(root: etree._Element) -> list[str]:
     """One line per block (paragraph, list item, heading…), inline words kept in place."""
     lines: list[str] = []
@@ -201,8 +228,9 @@ def extract_images(root: etree._Element, base_url: str) -> list[dict[str, str | 
     images: list[dict[str, str | None]] = []
     seen: set[str] = set()
     for img in root.iter("img"):
-        src = next((img.get(a) for a in _IMAGE_SRC_ATTRS if (img.get(a) or "").strip()), None)
-        if not src or src.strip().lower().startswith(("data:", "javascript:")):
+        # A lazy-loaded image has a data: placeholder in src and the real source in data-*.
+        src = next((value for value in map(img.get, _IMAGE_SRC_ATTRS) if _is_image_source(value)), None)
+        if src is None:
             continue
         url = join_url(base_url, src)
         if url is None or url in seen or not url.lower().startswith(WEB_SCHEMES):
@@ -210,6 +238,11 @@ def extract_images(root: etree._Element, base_url: str) -> list[dict[str, str | 
         seen.add(url)
         images.append({"url": url, "caption": _caption_for(img)})
     return images
+
+
+def _is_image_source(value: str | None) -> bool:
+    value = (value or "").strip().lower()
+    return bool(value) and not value.startswith(("data:", "javascript:"))
 
 
 def _caption_for(img: etree._Element) -> str | None:

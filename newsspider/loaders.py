@@ -24,9 +24,10 @@ from newsspider.processors import (
     language_tag,
     might_be_credit,
     normalize_space,
+    publication_date,
+    site_date_text,
     strip_site_suffix,
     tag_name,
-    to_iso_date,
     unique,
     unique_authors,
 )
@@ -44,11 +45,15 @@ def absolute_url(value: str | None, loader_context: dict) -> str | None:
     return url if url and urlsplit(url).scheme in WEB_SCHEMES else None
 
 
-def related_article(value: dict[str, str | None], loader_context: dict) -> dict[str, str] | None:
-    """``{url, headline}`` with an absolute URL; entries without a link or a title are dropped."""
+def related_article(value: dict[str, str | None], loader_context: dict) -> dict[str, str | None] | None:
+    """``{url, headline, articleId}`` with an absolute URL (the id is ``None`` for a link that is not
+    an article page); entries without a link or a title are dropped."""
     url = absolute_url(value.get("url"), loader_context)
     headline = normalize_space(value.get("headline"))
-    return {"url": url, "headline": headline} if url and headline else None
+    if not url or not headline:
+        return None
+    parsed = site.parse_article_url(url)
+    return {"url": url, "headline": headline, "articleId": parsed.article_id if parsed else None}
 
 
 @lru_cache(maxsize=64)
@@ -68,6 +73,17 @@ def _texts(element: Any, xpath: str) -> list[str]:
     return [node.text_content() for node in _compiled_xpath(xpath)(element)]
 
 
+def _publication_raw(*candidates: str | None) -> str | None:
+    """The first candidate that gives a date-time with offset, else the first that gives a date:
+    ``article:published_time`` > postmeat date and time > a date alone (meta, postmeat, URL)."""
+    dated = [(value, iso) for value in candidates if (iso := publication_date(value))]
+    timed = [value for value, iso in dated if "T" in iso]
+    if timed:
+        return timed[0]
+    # The URL's date stays the raw value even when invalid: validation then drops the record.
+    return dated[0][0] if dated else candidates[-1]
+
+
 class ArticleLoader(ItemLoader):
     default_item_class = Article
     default_input_processor = MapCompose(normalize_space)
@@ -77,7 +93,7 @@ class ArticleLoader(ItemLoader):
     canonicalUrl_in = MapCompose(absolute_url)
     inLanguage_in = MapCompose(language_tag)
     headline_in = MapCompose(strip_site_suffix)
-    datePublished_in = MapCompose(to_iso_date)
+    datePublished_in = MapCompose(publication_date)
     authors_in = MapCompose(credit_authors)
     authors_out = Compose(unique_authors)
     source_in = MapCompose(credit_source)
@@ -116,9 +132,11 @@ def load_article(response: TextResponse, spider_name: str) -> Article | None:
     loader.add_value("headline", _texts(entry, site.HEADLINE_FROM_ENTRY))
     loader.add_value("headline", _values(root, site.HEADLINE_FALLBACK))
 
-    published = next(iter(_values(root, site.PUBLISHED_TIME)), None)
-    if to_iso_date(published) is None:
-        published = parsed.date
+    published = _publication_raw(
+        next(iter(_values(root, site.PUBLISHED_TIME)), None),
+        site_date_text(next(iter(_texts(entry, site.POSTMEAT_FROM_ENTRY)), None)),
+        parsed.date,
+    )
     loader.add_value("datePublished", published)
     loader.add_value("datePublishedRaw", published)
 

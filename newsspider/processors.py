@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from newsspider.sites import bannedbook as site
 
@@ -70,6 +70,43 @@ def to_iso_date(value: str | None) -> str | None:
     return parsed.isoformat()
 
 
+# ``2024年07月08日 14:30`` (or the date alone) as an old article page's div.postmeat shows it.
+_SITE_DATE_RE = re.compile(
+    r"(?:日期\s*[:：]\s*)?(?P<date>(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"
+    r"(?:\s*(?P<hour>\d{1,2})\s*[:：]\s*(?P<minute>\d{2}))?)"
+)
+
+
+def site_date_text(value: str | None) -> str | None:
+    """The date (and time) a postmeat line opens with: ``'日期：2024年07月08日 14:30 国际新闻'``
+    -> ``'2024年07月08日 14:30'``; ``None`` when the line does not open with one."""
+    value = normalize_space(value)
+    match = _SITE_DATE_RE.match(value) if value else None
+    return match["date"] if match else None
+
+
+def site_date_to_iso(value: str | None) -> str | None:
+    """``'2024年07月08日 14:30'`` -> ``'2024-07-08T14:30:00+08:00'`` (the site's local time);
+    the date alone -> ``'2024-07-08'``; anything else, an impossible date included, ``None``."""
+    value = normalize_space(value)
+    match = _SITE_DATE_RE.fullmatch(value) if value else None
+    if not match:
+        return None
+    try:
+        day = date(int(match["year"]), int(match["month"]), int(match["day"]))
+        if match["hour"] is None:
+            return day.isoformat()
+        moment = datetime.combine(day, time(int(match["hour"]), int(match["minute"])))
+    except ValueError:
+        return None
+    return moment.isoformat() + site.LOCAL_UTC_OFFSET
+
+
+def publication_date(value: str | None) -> str | None:
+    """An ISO, URL (``YYYYMMDD``) or site-style (``YYYY年MM月DD日 HH:MM``) date, as ISO 8601."""
+    return to_iso_date(value) or site_date_to_iso(value)
+
+
 def tag_name(value: str | None) -> str | None:
     """A tag link's visible name, whitespace normalised."""
     return normalize_space(value)
@@ -113,6 +150,13 @@ _BOILERPLATE_RE = re.compile(
     re.IGNORECASE,
 )
 _AUTHOR_SPLIT_RE = re.compile(r"[、/／]")
+# Disclaimers after the credit values come in many wordings; they open with the article and speak
+# of the site, the author's own view or reference use (文章仅代表作者观点，不代表本站立场…).
+_DISCLAIMER_OPENER_RE = re.compile(r"文章|本文|内容|內容|文中|以上")
+_DISCLAIMER_WORD_RE = re.compile(r"本[网網站]|立[场場]|[观觀][点點]|[参參]考|代表(作者|本)|[仅僅只谨謹不]代表")
+# A credit paragraph is short: a long tail is article text, whatever words it uses.
+_DISCLAIMER_MAX_CHARS = 60
+_CLAUSE_EDGES = " ,，;；。!！|｜"
 
 
 @dataclass
@@ -164,7 +208,10 @@ def parse_credit(text: str | None) -> Credit | None:
             credit.source = value
         elif kind == "editor" and credit.editor is None:
             credit.editor = value
-    if not all(_is_boilerplate(part) for part in leftovers):
+    # Text before the first label must be plain boilerplate; after a value it may be a disclaimer.
+    if not _is_boilerplate(leftovers[0]):
+        return None
+    if not all(_is_boilerplate(part) or _is_disclaimer(part) for part in leftovers[1:]):
         return None
     return credit
 
@@ -176,6 +223,16 @@ def _is_boilerplate(text: str) -> bool:
         if clause and not _BOILERPLATE_RE.search(clause):
             return False
     return True
+
+
+def _is_disclaimer(text: str) -> bool:
+    """True for a disclaimer clause run such as ``，本文只代表作者观点, 不代表本站立场``."""
+    text = (normalize_space(text) or "").strip(_CLAUSE_EDGES)
+    return (
+        0 < len(text) <= _DISCLAIMER_MAX_CHARS
+        and _DISCLAIMER_OPENER_RE.match(text) is not None
+        and _DISCLAIMER_WORD_RE.search(text) is not None
+    )
 
 
 def credit_authors(text: str | None) -> list[dict[str, str]] | None:

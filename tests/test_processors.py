@@ -8,6 +8,9 @@ from newsspider.processors import (
     language_tag,
     normalize_space,
     parse_credit,
+    publication_date,
+    site_date_text,
+    site_date_to_iso,
     strip_site_suffix,
     tag_name,
     to_iso_date,
@@ -108,6 +111,19 @@ CREDITS = [
     ("責任編輯：趙凌雲", [], None, "趙凌雲"),
     ("作者：甲、乙", [("甲", "作者：甲、乙"), ("乙", "作者：甲、乙")], None, None),
     ("文章转自网络，旨在为读者提供多元信息，内容并不代表本网立场和观点。", [], None, None),
+    # Disclaimer wordings after the values, in both scripts, ASCII or full-width punctuation.
+    ("作者: 希望之声TV , 文章内容仅代表作者个人观点。", [("希望之声TV", "作者: 希望之声TV")], None, None),
+    ("来源：大纪元，文章仅代表作者本人观点，不代表本网立场和观点", [], "大纪元", None),
+    ("來源：大紀元，文章僅代表作者本人觀點，不代表本網立場和觀點", [], "大紀元", None),
+    ("来源：自由亚洲电台，本文内容仅代表作者个人立场，与本网无关。", [], "自由亚洲电台", None),
+    ("來源：自由亞洲電台，本文內容僅代表作者個人立場，與本網無關。", [], "自由亞洲電台", None),
+    ("來源：看中國，文章觀點僅代表作者本人，本網站僅供參考", [], "看中國", None),
+    ("来源：看中国，文章观点仅代表作者本人，本网站仅供参考", [], "看中国", None),
+    ("来源：法广, 本文只代表作者观点, 不代表本站立场", [], "法广", None),
+    ("來源：法廣, 本文只代表作者觀點, 不代表本站立場", [], "法廣", None),
+    ("来源:法广，以上内容仅供参考。", [], "法广", None),
+    ("作者：甲；文中观点不代表本网立场", [("甲", "作者：甲")], None, None),
+    ("作者：甲，內容僅代表作者個人觀點來源：乙", [("甲", "作者：甲")], "乙", None),
 ]
 
 
@@ -128,12 +144,63 @@ def test_parse_credit(text, authors, source, editor):
         "北朝鲜中央通信社（KCNA）今天引述条约内容报导。",
         "俄罗斯总统普丁与金正恩举行会谈。 图：翻摄朝中社",
         "作者：王丹 王丹认为，今年经济增长目标难以实现。这是他的分析。",
+        "本网记者报道，某地代表大会今天开幕。",
+        "本網記者報道，某地代表大會今天開幕。",
+        "据新华社报道，来源：不明的消息称，当地代表团已经抵达。",
+        "来源：新华社。文章说，人大代表今天开会。",  # a tail that opens like a disclaimer but is none
+        "文章指出，这一观点在学界引发争议。",  # disclaimer words without a credit value before them
+        "文章引述的观点来源：一份内部文件。",  # …or before the label
+        "来源：新华社，他的观点引发争议。",  # a tail with disclaimer words that does not open like one
+        # Too long to be a disclaimer.
+        "来源：新华社，文章称这一政策的真实目的在于加强控制，本网记者多次致电有关部门，均无人接听，"
+        "当地居民表示，他们对未来的生活感到担忧，专家警告说，如果局势继续恶化，后果将难以预料。",
         "",
         None,
     ],
 )
 def test_parse_credit_leaves_article_text_alone(text):
     assert parse_credit(text) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024年07月08日 14:30", "2024-07-08T14:30:00+08:00"),
+        ("2024年07月08日", "2024-07-08"),
+        ("日期：2024年7月8日 9:05", "2024-07-08T09:05:00+08:00"),
+        (" 2024 年 07 月 08 日\u00a0 14：30 ", "2024-07-08T14:30:00+08:00"),
+        ("2024年02月30日", None),
+        ("2024年07月08日 24:00", None),
+        ("2024年07月08日 14:30 国际新闻", None),  # the whole value must be the date
+        ("2024-07-08", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_site_date_to_iso(raw, expected):
+    assert site_date_to_iso(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024年07月08日 14:30 国际新闻", "2024年07月08日 14:30"),
+        ("日期：2024年07月08日 | 分类：国际新闻", "2024年07月08日"),
+        ("  2024年7月8日  9:05", "2024年7月8日 9:05"),
+        ("分类：国际新闻 2024年07月08日", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_site_date_text(raw, expected):
+    assert site_date_text(raw) == expected
+
+
+def test_publication_date_reads_every_form():
+    assert publication_date("2024-07-08T14:30:00+08:00") == "2024-07-08T14:30:00+08:00"
+    assert publication_date("20240708") == "2024-07-08"
+    assert publication_date("2024年07月08日 14:30") == "2024-07-08T14:30:00+08:00"
+    assert publication_date("2024-07-08T14:30:00") is None
 
 
 def test_credit_field_processors():

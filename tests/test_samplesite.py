@@ -1,5 +1,7 @@
 """The sample site is faithful to the real templates, and extraction matches what it expects."""
 
+import re
+
 import pytest
 from jsonschema import Draft202012Validator
 from scrapy.http import HtmlResponse
@@ -43,6 +45,31 @@ def test_site_has_what_the_issue_asks_for(sample):
     related = [r for a in articles for r in a.related]
     assert {"plain", "tw", "amp"} == {variant for _, variant in related}
     assert any(sample.articles[rid].section != a.section for a in articles for rid, _ in a.related)
+
+
+def test_site_has_the_template_variety_extraction_must_handle(sample):
+    articles = [sample.articles[a] for a in sample.public_ids]
+    postmeat_only = [a for a in articles if a.postmeat and not a.published_time]
+    assert any(" " in a.postmeat for a in postmeat_only)  # date and time, no article:published_time
+    assert any(" " not in a.postmeat for a in postmeat_only)  # the date alone
+    assert any(a.postmeat and a.published_time for a in articles)  # both: published_time wins
+    kinds = {a.canonical_kind for a in articles if a.canonical}
+    assert {"self", "real_host", "other_section"} <= kinds
+    assert any(a.relative_links for a in articles)
+    assert any(a.image and a.image["src"].startswith("/") for a in articles)
+    assert len({a.disclaimer for a in articles if a.disclaimer}) >= 4
+
+
+def test_article_page_shows_its_postmeat_line_and_canonical_link(sample):
+    article = next(a for a in map(sample.articles.get, sample.public_ids) if a.postmeat and not a.published_time)
+    body = fetch(sample, article.path(traditional=article.kind == "tw_only"))[1]
+    assert f'<div class="postmeat ac">{article.postmeat} ' in body
+    assert "article:published_time" not in body
+    moved = next(
+        a for a in map(sample.articles.get, sample.public_ids) if a.canonical and a.canonical_kind == "real_host"
+    )
+    body = fetch(sample, moved.path(traditional=moved.kind == "tw_only"))[1]
+    assert '<link rel="canonical" href="https://www.bannedbook.org/bnews/' in body
 
 
 @pytest.mark.parametrize("section", [s for s, _ in LISTED_SECTIONS] + ["tag"])
@@ -102,3 +129,21 @@ def test_extraction_matches_every_expected_record(sample, traditional):
         assert record == expected, article_id
         for marker in NON_ARTICLE_MARKERS:
             assert marker not in html, (article_id, marker)
+        assert "<p></p>" not in html and "margin-bottom" not in html  # blocks the stripping emptied
+        links = re.findall(r'(?:href|src)="([^"]*)"', html)
+        assert all(link.startswith(("http://", "https://")) for link in links), (article_id, links)
+
+
+def test_relative_image_and_links_are_absolute_in_the_html(sample):
+    article = next(
+        a
+        for a in map(sample.articles.get, sample.public_ids)
+        if a.relative_links and a.image and a.image["src"].startswith("/") and a.kind != "tw_only"
+    )
+    page = fetch(sample, article.path())[1]
+    assert f'<img src="{article.image["src"]}"' in page and 'rel="tag"' in page and 'href="/bnews/tag/' in page
+    response = HtmlResponse(url=BASE + article.path(), body=page.encode("utf-8"), encoding="utf-8")
+    record = extract(response)
+    assert f'<img src="{BASE}{article.image["src"]}"' in record["articleBodyHtml"]
+    assert record["images"][0]["url"] == BASE + article.image["src"]
+    assert f'href="{BASE}/bnews/tag/' in record["articleBodyHtml"]

@@ -36,6 +36,9 @@ LISTED_SECTIONS: tuple[tuple[str, str], ...] = (
 TAG_ARCHIVE: Pair = texts.TAGS[0]  # 俄罗斯: its archive is one of the start points
 PAGE_SIZE = {"postlist": 22, "posts-item": 15}
 DISALLOWED_SECTION = "members"
+REAL_SITE = "https://www.bannedbook.org"
+# The offset of the site's local time, in article:published_time values (postmeat lines have none).
+LOCAL_OFFSET = "+08:00"
 ROBOTS_TXT = "User-agent: *\nDisallow: /bnews/members/\nDisallow: /wp-admin/\n"
 
 Segment = tuple[str, Pair]  # ("text" | "tag" | "keyword", words)
@@ -68,6 +71,10 @@ class SampleArticle:
     canonical: bool
     related: list[tuple[str, str]] = field(default_factory=list)  # (article id, plain|tw|amp)
     edits: int = 0
+    postmeat: str | None = None  # a div.postmeat ac line above the entry: "2024年07月08日 14:30" or the date alone
+    canonical_kind: str = "self"  # self | real_host (the real site's URL) | other_section (a relative href)
+    relative_links: bool = False  # tag and keyword links in the entry written root-relative
+    disclaimer: Pair | None = None  # for credit_first: a disclaimer wording other than the style's own
 
     def headline_text(self, script: int) -> str:
         opener, topic = self.headline
@@ -201,9 +208,7 @@ class SampleSite:
             image = {"src": src, "caption": caption, "credit": rng.choice(texts.PHOTO_CREDITS)}
         published = None
         if rng.random() < 0.6:
-            published = (
-                f"{day.isoformat()}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}+08:00"
-            )
+            published = f"{day.isoformat()}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}{LOCAL_OFFSET}"
         self.articles[article_id] = SampleArticle(
             article_id=article_id,
             section=section,
@@ -222,6 +227,30 @@ class SampleSite:
             description_kind=rng.choices(["og", "meta", None], weights=[70, 15, 15])[0],
             canonical=rng.random() < 0.9,
         )
+        self._add_template_variety(self.articles[article_id])
+
+    def _add_template_variety(self, article: SampleArticle) -> None:
+        """Postmeat dates, canonical links elsewhere and relative links, drawn from the article's own
+        random stream so that adding them left the rest of the site as it was."""
+        rng = random.Random(f"{self.seed}/{article.article_id}")
+        kind = rng.choices([None, "datetime", "date"], weights=[55, 30, 15])[0]
+        if kind is not None:
+            d = article.date
+            article.postmeat = f"{d[:4]}年{d[4:6]}月{d[6:]}日"
+            if kind == "datetime":
+                clock = (
+                    article.published_time[11:16]
+                    if article.published_time
+                    else f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
+                )
+                article.postmeat += f" {clock}"
+            # Old templates often give no article:published_time: the postmeat line is the only date.
+            if rng.random() < 0.7:
+                article.published_time = None
+        article.canonical_kind = rng.choices(["self", "real_host", "other_section"], weights=[80, 12, 8])[0]
+        article.relative_links = rng.random() < 0.3
+        if article.layout == "credit_first" and rng.random() < 0.5:
+            article.disclaimer = rng.choice(texts.DISCLAIMERS)
 
     # --- what the site holds -------------------------------------------------------------------
 
@@ -278,13 +307,13 @@ class SampleSite:
             description = _plain(article.paragraphs[0], script)
         return {
             "url": url,
-            "canonicalUrl": url,
+            "canonicalUrl": self._canonical_url(article, script, base) if article.canonical else url,
             "articleId": article_id,
             "section": article.section,
             "inLanguage": LANG_TAGS[script],
             "headline": article.headline_text(script),
-            "datePublished": article.published_time or f"{article.date[:4]}-{article.date[4:6]}-{article.date[6:]}",
-            "datePublishedRaw": article.published_time or article.date,
+            "datePublished": _expected_date(article),
+            "datePublishedRaw": article.published_time or article.postmeat or article.date,
             "authors": [{"name": article.author[script], "nameRaw": self._author_raw(article, script)}]
             if article.author
             else [],
@@ -299,6 +328,7 @@ class SampleSite:
                 {
                     "url": base + self._related_path(rid, variant, script),
                     "headline": self.articles[rid].headline_text(script),
+                    "articleId": rid,
                 }
                 for rid, variant in article.related
             ],
@@ -339,6 +369,21 @@ class SampleSite:
         if article.credit_style == "author_ascii":
             return f"作者: {name}"
         return f"作者：{name}"
+
+    def _canonical_href(self, article: SampleArticle, script: int, base: str) -> str:
+        """The href of the article's link[rel=canonical], as the page writes it."""
+        path = article.path(traditional=bool(script))
+        if article.canonical_kind == "real_host":
+            return REAL_SITE + path
+        if article.canonical_kind == "other_section":
+            sections = [s for s, _ in LISTED_SECTIONS if s != article.section]
+            other = sections[int(article.article_id) % len(sections)]
+            return path.replace(f"/{article.section}/", f"/{other}/", 1)
+        return base + path
+
+    def _canonical_url(self, article: SampleArticle, script: int, base: str) -> str:
+        href = self._canonical_href(article, script, base)
+        return base + href if href.startswith("/") else href
 
     def _related_path(self, article_id: str, variant: str, script: int) -> str:
         target = self.articles[article_id]
@@ -477,7 +522,7 @@ class SampleSite:
         headline = html.escape(article.headline_text(script))
         meta = [f'<meta property="og:locale" content="{LANG_TAGS[script].replace("-", "_")}" />']
         if article.canonical:
-            meta.append(f'<link rel="canonical" href="{url}" />')
+            meta.append(f'<link rel="canonical" href="{self._canonical_href(article, script, base)}" />')
         meta.append(f'<link rel="amphtml" href="{url}/amp" />')
         meta.append('<meta name="author" content="編輯團隊" />')
         if self.variant != "drifted-headline":
@@ -493,8 +538,15 @@ class SampleSite:
         title = (
             f'<h1 class="entry-title">{headline}</h1>' if self.variant == "drifted-headline" else f"<h2>{headline}</h2>"
         )
+        postmeat = ""
+        if article.postmeat:
+            section_name = texts.SECTION_NAMES.get(article.section, ("", ""))[script]
+            postmeat = (
+                f'<div class="postmeat ac">{article.postmeat} '
+                f'<a href="{base}/bnews/{article.section}/" rel="category tag">{section_name}</a></div> '
+            )
         center = (
-            f"<!-- 面包屑导航 --> {title} "
+            f"<!-- 面包屑导航 --> {title} {postmeat}"
             f'<p class="notice"><b>{texts.NOTICE[script]}</p><p>{texts.NOTICE_FOLLOW_UP[script]}</b></p>  '
             f'<div class="entry"> {self._entry(article, script, base)} </div><!--END ENTRY-->'
             f"{_COMMENTS_AREA}"
@@ -506,8 +558,9 @@ class SampleSite:
         credit = self._credit_paragraph(article, script)
         if credit:
             parts.append(credit)
+        link_base = "" if article.relative_links else base
         for i, paragraph in enumerate(article.paragraphs):
-            parts.append(f"<p>{_markup(paragraph, script, base)}</p>")
+            parts.append(f"<p>{_markup(paragraph, script, link_base)}</p>")
             if i == 0 and article.image:
                 parts.append(f'<p><img src="{html.escape(article.image["src"])}" alt="" /></p>')
                 if article.image["caption"]:
@@ -545,6 +598,14 @@ class SampleSite:
         source = article.source[script] if article.source else None
         if article.layout == "author_first":
             return f"<p>作者： {author}</p>"
+        if article.disclaimer:
+            label = "来源：" if script == SIMPLIFIED else "來源："
+            credits = {
+                "author_source": f"作者：{author}{label}{source}",
+                "source_only": f"{label}{source}",
+                "author_ascii": f"作者: {author}",
+            }
+            return f"<p>{credits[article.credit_style]}{article.disclaimer[script]}</p>"
         if article.credit_style == "author_source":
             if script == SIMPLIFIED:
                 return f"<p>作者：{author}来源：{source}，文章仅供参考，内容并不代表本网立场和观点。</p>"
@@ -694,6 +755,17 @@ def _tags(article: SampleArticle) -> list[Pair]:
             if kind == "tag" and words not in seen:
                 seen.append(words)
     return seen
+
+
+def _expected_date(article: SampleArticle) -> str:
+    """article:published_time, else the postmeat date and time in the site's offset, else the date."""
+    if article.published_time:
+        return article.published_time
+    d = article.date
+    day = f"{d[:4]}-{d[4:6]}-{d[6:]}"
+    if article.postmeat and " " in article.postmeat:
+        return f"{day}T{article.postmeat.split(' ')[1]}:00{LOCAL_OFFSET}"
+    return day
 
 
 def _plain(paragraph: list[Segment], script: int) -> str:

@@ -105,6 +105,13 @@ SOURCES: list[Pair] = [
     ("希望之声", "希望之聲"),
     ("大纪元", "大紀元"),
 ]
+# Disclaimer wordings that follow the credit values on real pages, besides the three of the layouts.
+DISCLAIMERS: list[Pair] = [
+    ("，文章仅代表作者本人观点，不代表本网立场和观点", "，文章僅代表作者本人觀點，不代表本網立場和觀點"),
+    ("，本文内容仅代表作者个人立场，与本网无关。", "，本文內容僅代表作者個人立場，與本網無關。"),
+    ("，文章观点仅代表作者本人，本网站仅供参考", "，文章觀點僅代表作者本人，本網站僅供參考"),
+    (", 本文只代表作者观点, 不代表本站立场", ", 本文只代表作者觀點, 不代表本站立場"),
+]
 EDITORS: list[Pair] = [("赵凌云", "趙凌雲"), ("李寻", "李尋"), ("高静", "高靜")]
 PHOTO_CREDITS: list[Pair] = [("翻摄朝中社", "翻攝朝中社"), ("美联社", "美聯社"), ("路透社", "路透社")]
 CAPTIONS: list[Pair] = [

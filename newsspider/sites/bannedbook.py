@@ -64,6 +64,15 @@ LISTING_NEXT_PAGE_XPATH = (
 ENTRY = "div.entry"
 # The article title is the <h2> right before the notice and the entry (h2.pagetitle is a listing's).
 HEADLINE_FROM_ENTRY = "preceding-sibling::h2[not(contains(@class, 'pagetitle'))][1]"
+# Old article templates show the date (and time) in a div.postmeat.ac beside the entry, not in it
+# (which side is not known); listings' div.postmeat.al lines are never an entry's siblings.
+POSTMEAT_FROM_ENTRY = (
+    "../div[contains(concat(' ', normalize-space(@class), ' '), ' postmeat ')"
+    " and contains(concat(' ', normalize-space(@class), ' '), ' ac ')][1]"
+)
+# Offset of the site's local times, which postmeat lines do not state: the one the sample site's
+# article:published_time values use, an assumption until a real page shows both side by side.
+LOCAL_UTC_OFFSET = "+08:00"
 # Paragraph-level blocks of the entry that may carry credit lines (author, source, editor).
 CREDIT_BLOCKS = ".//p | .//div"
 TAGS = ".//a[@rel='tag']"
