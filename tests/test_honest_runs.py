@@ -290,6 +290,21 @@ def test_a_site_answering_with_bot_challenges_fails_as_blocked(tmp_path):
     assert report["pagesRequested"]["blocked"] == 2
 
 
+def test_a_crawl_stops_after_too_many_challenges_in_a_row(tmp_path):
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL, blocked=True)
+    try:
+        runs = Runs(server, tmp_path, NEWSSPIDER_STATE_ENABLED=False, NEWSSPIDER_BLOCKED_STOP_AFTER=2)
+        listings = [f"{server.base_url}/bnews/{section}/" for section, _ in LISTED_SECTIONS]
+        command = runs.command("-o", str(tmp_path / "out.jsonl"), "-s", "CONCURRENT_REQUESTS=1", start_urls=listings)
+        result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, timeout=120)
+    finally:
+        server.stop()
+    assert result.returncode == 3
+    report = runs.last_report()
+    assert report["finishReason"] == "blocked"  # robots.txt and the first listing: then it stopped asking
+    assert report["pagesRequested"]["listing"] < len(listings)
+
+
 # --- clean errors for bad input -----------------------------------------------------------------
 
 

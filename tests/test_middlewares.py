@@ -7,6 +7,7 @@ from scrapy.http import HtmlResponse, Response
 
 from newsspider import middlewares
 from newsspider.middlewares import BackoffRetryMiddleware, ResponseRepairMiddleware, retry_after_seconds
+from newsspider.samplesite import faults
 from tests.conftest import project_crawler
 
 URL = "http://127.0.0.1:8000/bnews/worldnews/20240620/1.html"
@@ -125,3 +126,36 @@ def test_repair_leaves_healthy_and_non_html_responses_alone():
     assert middleware.process_response(Request(URL), healthy) is healthy
     image = Response(URL, body=b"\xff\xd8\x00\x00", headers={"Content-Type": "image/jpeg"})
     assert middleware.process_response(Request(URL), image) is image
+
+
+CHALLENGE = faults.CHALLENGE_PAGE.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "challenge"),
+    [
+        (403, {"cf-mitigated": "challenge"}, b"", True),  # the header alone says it
+        (503, {}, CHALLENGE, True),  # the page without the header
+        (200, {}, b"<script>window._cf_chl_opt={cType: 'managed'}</script>", True),
+        (403, {}, b"<html><title>403 Forbidden</title></html>", False),  # a plain refusal is an HTTP error
+        (503, {"Retry-After": "1"}, b"<html>busy</html>", False),  # a busy server is retried, not blocked
+        (200, {}, PAGE.format(meta="").encode("utf-8"), False),
+    ],
+)
+def test_challenge_pages_are_recognised(status, headers, body, challenge):
+    response = HtmlResponse(url=URL, status=status, headers=headers, body=body)
+    assert middlewares.is_challenge(response) is challenge
+
+
+def test_a_challenge_is_never_handed_to_the_spider_and_is_counted():
+    crawler = project_crawler()
+    middleware = middlewares.ChallengeMiddleware(crawler)
+    request = Request(URL, meta={"page_kind": "article"})
+    answer = faults.challenge_answer()
+    response = HtmlResponse(url=URL, status=answer.status, headers=answer.headers, body=answer.body)
+    with pytest.raises(middlewares.Blocked):
+        middleware.process_response(request, response)
+    healthy = HtmlResponse(url=URL, body=PAGE.format(meta="").encode("utf-8"))
+    assert middleware.process_response(request, healthy) is healthy
+    assert crawler.stats.get_value("newsspider/blocked") == 1
+    assert crawler.stats.get_value("newsspider/blocked/article") == 1

@@ -1,5 +1,7 @@
 """Crawling decisions of the bannedbook spider, on real and sample pages, without a network."""
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -7,9 +9,11 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 
 from newsspider.errors import BadInput
+from newsspider.extensions import CrawlState
 from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
 from newsspider.sites import bannedbook as site
 from newsspider.spiders.bannedbook import BannedbookSpider
+from newsspider.state import Emission, SqliteStateStore, StateChanges
 from tests.conftest import html_response, project_crawler
 
 LISTING_URL = "https://www.bannedbook.org/bnews/tag/%E8%B4%B8%E6%98%93%E6%88%98/"
@@ -227,3 +231,116 @@ def test_failure_reasons(exception, reason):
         "timeout": DownloadTimeoutError("took longer than 2 seconds"),
     }
     assert failure_reason(Failure(errors[exception])) == reason
+
+
+# --- decisions that depend on the crawl state and on how far related links reach -------------------
+
+WORLD = BASE + "/bnews/worldnews/"
+
+
+def article_url(article_id: str) -> str:
+    return f"{BASE}/bnews/worldnews/20240620/{article_id}.html"
+
+
+def listing_response(*article_ids: str) -> HtmlResponse:
+    entries = "".join(f'<div class="postlist"><h4><a href="{article_url(a)}">t</a></h4></div>' for a in article_ids)
+    body = f'<html><head><link rel="next" href="{WORLD}page/2/" /></head><body>{entries}</body></html>'
+    return HtmlResponse(url=WORLD, body=body.encode("utf-8"), encoding="utf-8")
+
+
+def spider_with_state(tmp_path, prepare, **settings) -> BannedbookSpider:
+    """A spider whose crawl state (SQLite under ``tmp_path``) ``prepare`` filled as earlier runs would."""
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    prepare(store)
+    store.close()
+    uri = f"sqlite:///{tmp_path}/s.sqlite3"
+    crawler = project_crawler(NEWSSPIDER_STATE_ENABLED=True, NEWSSPIDER_STATE_URI=uri, **settings)
+    spider = BannedbookSpider.from_crawler(crawler, start_urls=WORLD)
+    spider.crawl_state = crawler.get_extension(CrawlState)
+    return spider
+
+
+def emitted(article_id: str) -> StateChanges:
+    return StateChanges({article_id: Emission(article_id, article_url(article_id), "sha256:" + "a" * 64, 1)}, {}, {})
+
+
+def test_pagination_stops_at_settled_entries_not_at_merely_held_ones(tmp_path):
+    def prepare(store):
+        store.apply("bannedbook", emitted("100"), "2024-01-01T00:00:00.000000Z")
+        store.begin_run("bannedbook", "r1", [], "2024-01-01T00:00:00.000000Z")
+        store.end_run("bannedbook", "r1", "finished", "2024-01-02T00:00:00.000000Z")
+        store.apply("bannedbook", emitted("200"), "2024-01-03T00:00:00.000000Z")  # a killed run's record
+
+    spider = spider_with_state(tmp_path, prepare)
+    articles, listings = split(spider.parse_listing(listing_response("100")))
+    assert (articles, listings) == ([], [])  # settled by a finished run: older pages are too
+    articles, listings = split(spider.parse_listing(listing_response("200")))
+    assert articles == [] and [r.url for r in listings] == [WORLD + "page/2/"]  # held, not settled: go on
+    spider.crawl_state.store.close()
+
+
+def test_the_frontier_of_earlier_runs_is_requested_at_start(tmp_path):
+    def prepare(store):
+        store.apply("bannedbook", StateChanges({}, {}, {"300": article_url("300")}), "2024-01-01T00:00:00.000000Z")
+
+    spider = spider_with_state(tmp_path, prepare)
+
+    async def collect():
+        return [request async for request in spider.start()]
+
+    requests = asyncio.run(collect())
+    frontier = [r for r in requests if r.meta.get("via") == "frontier"]
+    assert [r.url for r in frontier] == [article_url("300")]
+    assert frontier[0].meta["depth_hops"] == spider.related_depth  # fetched, its own links not followed
+    spider.crawl_state.store.close()
+
+
+@pytest.mark.parametrize(("refresh_after", "refetched"), [(3600, True), (3 * 3600, False), (None, False)])
+def test_a_held_article_is_fetched_again_once_its_refresh_interval_passed(tmp_path, refresh_after, refetched):
+    two_hours_ago = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def prepare(store):
+        store.apply("bannedbook", emitted("100"), two_hours_ago)
+        store.apply("bannedbook", StateChanges({}, {"100": (article_url("100"), two_hours_ago)}, {}), two_hours_ago)
+
+    spider = spider_with_state(tmp_path, prepare, NEWSSPIDER_REFRESH_AFTER=str(refresh_after))
+    articles, _ = split(spider.parse_listing(listing_response("100")))
+    assert [r.meta["via"] for r in articles] == (["refresh"] if refetched else [])
+    spider.crawl_state.store.close()
+
+
+def test_an_offsite_link_does_not_hide_the_article_from_an_onsite_one():
+    spider = make_spider(start_urls=WORLD)
+    offsite = "https://www.bannedbook.org/bnews/worldnews/20240620/500.html"  # the real host, crawling a copy
+    assert list(spider._follow_article(offsite, "related", 1)) == []
+    assert spider.crawler.stats.get_value("newsspider/links/offsite_article") == 1
+    articles, _ = split(spider.parse_listing(listing_response("500")))
+    assert [r.url for r in articles] == [article_url("500")]
+
+
+def test_related_links_are_followed_as_far_as_related_depth_from_a_listing(sample):
+    host = next(a for a in sample.articles.values() if a.kind == "listed" and len(a.related) >= 3)
+    spider = make_spider(start_urls=BASE + "/", related_depth="1")
+    (request,) = spider._follow_article(BASE + host.path(), "related", 1)  # first reached as a related link
+    response = sample_response(sample, host.path())
+    response = response.replace(request=request)
+    item, *requests = list(spider.parse_article(response))
+    assert item.articleId == host.article_id and requests == []  # one hop from a listing already: stop
+    # The same article on a listing is zero hops away: its related list is followed now.
+    listing = HtmlResponse(
+        url=BASE + "/bnews/x/",
+        body=f'<div class="postlist"><h4><a href="{BASE}{host.path()}">t</a></h4></div>'.encode(),
+        encoding="utf-8",
+    )
+    articles, _ = split(spider.parse_listing(listing))
+    expected = {rid for rid, _ in host.related}
+    assert {site.parse_article_url(r.url).article_id for r in articles} == expected
+    assert {r.meta["depth_hops"] for r in articles} == {1}
+
+
+def test_a_start_listing_without_article_links_is_a_failed_start():
+    spider = make_spider(start_urls=BASE + "/")
+    request = Request(BASE + "/", meta={"start_url": BASE + "/", "page_kind": "listing"})
+    response = HtmlResponse(url=BASE + "/", body=b"<html><body>home</body></html>", request=request)
+    assert list(spider.parse_listing(response)) == []
+    assert spider.failed_starts == {BASE + "/": "no_article_links"}

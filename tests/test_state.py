@@ -1,14 +1,18 @@
 """The crawl state store and the CrawlState extension, without a crawl."""
 
 import json
+import signal
+import subprocess
+import sys
 
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newsspider.errors import BadInput
+from newsspider.errors import BadInput, StateBusy, StateError
 from newsspider.extensions import CrawlState
 from newsspider.spiders.bannedbook import BannedbookSpider
-from newsspider.state import Emission, SqliteStateStore, StateChanges, open_store
+from newsspider.state import Emission, RunHolder, SqliteStateStore, StateChanges, open_store
+from tests.conftest import PROJECT
 
 URL = "http://127.0.0.1:8000/bnews/worldnews/20240620/{}.html"
 
@@ -99,3 +103,44 @@ def test_killed_run_is_replayed_from_its_complete_lines(tmp_path):
     assert (tmp_path / "killed.jsonl.torn").read_text("utf-8") == torn
     assert [r.run_id for r in state.store.unfinished_runs("bannedbook")] == [state.run_id]  # only this one
     assert state.stats.get_value("newsspider/state/replayed_records") == 1
+
+
+def holder(run_id: str) -> RunHolder:
+    return RunHolder(run_id, 4242, "crawler-1", "2024-01-01T00:00:00.000000Z")
+
+
+def test_a_second_run_is_refused_and_told_who_holds_the_state(tmp_path):
+    first = SqliteStateStore(tmp_path / "s.sqlite3")
+    first.lock("bannedbook", holder("run-a"))
+    second = SqliteStateStore(tmp_path / "s.sqlite3")
+    with pytest.raises(StateBusy, match=r"in use by run run-a \(pid 4242 on crawler-1, started 2024-01-01"):
+        second.lock("bannedbook", holder("run-b"))
+    second.lock("other-spider", holder("run-c"))  # one lock per spider
+    first.close()  # a run that ends releases it
+    second.lock("bannedbook", holder("run-b"))
+    second.close()
+
+
+def test_a_killed_runs_lock_does_not_block(tmp_path):
+    script = (
+        "import sys, time; from newsspider.state import SqliteStateStore, RunHolder;"
+        f"store = SqliteStateStore({str(tmp_path / 's.sqlite3')!r});"
+        "store.lock('bannedbook', RunHolder('killed', 1, 'h', 't'));"
+        "print('locked', flush=True); time.sleep(60)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "locked"
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    with pytest.raises(StateBusy, match="run killed"):
+        store.lock("bannedbook", holder("next"))
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    store.lock("bannedbook", holder("next"))  # the kernel dropped the dead process's lock
+    store.close()
+
+
+def test_a_corrupt_state_says_how_to_recover(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    path.write_bytes(b"garbage" * 1000)
+    with pytest.raises(StateError, match=r"s\.sqlite3: the file is corrupt .*move it aside .*fresh state"):
+        SqliteStateStore(path)

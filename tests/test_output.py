@@ -1,0 +1,145 @@
+"""Durable output without a crawl: the exporter, torn-line repair, and the fsync-then-commit order."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+
+import pytest
+
+from newsspider.extensions import CrawlState
+from newsspider.items import Article
+from newsspider.output import JsonLinesExporter, OutputError, repair_torn_tail
+from tests.conftest import project_crawler
+
+
+def record(article_id: str = "1", body: str = "正文") -> Article:
+    return Article(
+        url=f"https://www.bannedbook.org/bnews/a/20240101/{article_id}.html",
+        articleId=article_id,
+        articleBody=body,
+        metadata={"contentHash": "sha256:" + "a" * 64, "version": 1},
+    )
+
+
+def exporter(file) -> JsonLinesExporter:
+    return JsonLinesExporter(file, encoding="utf-8")
+
+
+def test_each_line_is_in_the_file_as_soon_as_it_is_exported(tmp_path):
+    path = tmp_path / "out.jsonl"
+    with path.open("ab") as file:
+        out = exporter(file)
+        out.export_item(record("1"))
+        # Read through another handle while the file is still open: nothing waits in a buffer.
+        assert path.read_bytes().count(b"\n") == 1
+        out.export_item(record("2", "第二篇"))
+        lines = path.read_bytes().decode("utf-8").splitlines()
+    assert [json.loads(line)["articleId"] for line in lines] == ["1", "2"]
+    assert "第二篇" in lines[1] and "\\u" not in lines[1]
+    assert list(json.loads(lines[0])) == list(Article.__dataclass_fields__)  # key order is the record's
+
+
+def test_a_failed_write_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    path = tmp_path / "out.jsonl"
+    with path.open("ab") as file:
+        out = exporter(file)
+        out.export_item(record("1"))
+        before = path.read_bytes()
+        real_write = os.write
+
+        def half_then_full(fd, data):
+            if len(data) > 10:
+                real_write(fd, bytes(data[: len(data) // 2]))  # the disk takes half the line...
+                return len(data) // 2
+            raise OSError(errno.ENOSPC, "No space left on device")  # ...then is full
+
+        monkeypatch.setattr(os, "write", half_then_full)
+        with pytest.raises(OutputError, match=r"out\.jsonl: No space left on device"):
+            out.export_item(record("2"))
+    assert path.read_bytes() == before  # no half line for a later append to glue onto
+
+
+def test_a_full_device_raises_instead_of_pretending():
+    with open("/dev/full", "ab") as file, pytest.raises(OutputError, match="No space left"):
+        exporter(file).export_item(record())
+
+
+def test_sync_fsyncs_regular_files_only(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    with (tmp_path / "out.jsonl").open("ab") as file:
+        out = exporter(file)
+        out.export_item(record())
+        out.sync()
+        assert synced == [file.fileno()]
+    read, write = os.pipe()
+    with os.fdopen(write, "wb") as pipe:
+        exporter(pipe).sync()  # a pipe cannot be fsync'd; its lines count once the pipe took them
+    os.close(read)
+    assert len(synced) == 1
+
+
+def test_torn_last_line_is_moved_aside(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"a": 2}\n{"a": 3, "b"')
+    aside = repair_torn_tail(path)
+    assert path.read_bytes() == b'{"a": 1}\n{"a": 2}\n'
+    assert aside == tmp_path / "out.jsonl.torn" and aside.read_bytes() == b'{"a": 3, "b"'
+    path.write_bytes(path.read_bytes() + b"x" * 200_000)  # a second torn line, longer than one read
+    assert repair_torn_tail(path) == tmp_path / "out.jsonl.torn.1"
+    assert path.read_bytes() == b'{"a": 1}\n{"a": 2}\n'
+    assert (tmp_path / "out.jsonl.torn.1").read_bytes() == b"x" * 200_000
+
+
+@pytest.mark.parametrize(("data", "left"), [(b"", b""), (b'{"a": 1}\n', b'{"a": 1}\n'), (b'{"a"', b"")])
+def test_torn_tail_edge_cases(tmp_path, data, left):
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(data)
+    moved = repair_torn_tail(path)
+    assert path.read_bytes() == left
+    assert (moved is None) == (data == left)
+
+
+def crawl_state(tmp_path) -> CrawlState:
+    crawler = project_crawler(
+        NEWSSPIDER_STATE_ENABLED=True,
+        NEWSSPIDER_STATE_URI=f"sqlite:///{tmp_path}/s.sqlite3",
+        NEWSSPIDER_STATE_COMMIT_EVERY=2,
+    )
+    return crawler.get_extension(CrawlState)
+
+
+class Feeds:
+    """Stands in for the feed exporter: records when the output is fsync'd, or fails to be."""
+
+    def __init__(self, events: list[str], fails: bool = False):
+        self.events, self.fails, self.error = events, fails, None
+
+    def sync(self) -> None:
+        self.events.append("fsync")
+        if self.fails:
+            raise OutputError(errno.EIO, "out.jsonl: fsync failed: Input/output error")
+
+    def fail(self, message: str) -> None:
+        self.error = message
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_batch_is_committed_only_after_the_output_is_fsynced(tmp_path, fails):
+    state = crawl_state(tmp_path)
+    events: list[str] = []
+    state.feeds = Feeds(events, fails)
+    apply = state.store.apply
+    state.store.apply = lambda *args: (events.append("commit"), apply(*args))
+    state.record_written(record("1"))
+    assert events == []  # one record: the batch is not full yet
+    state.record_written(record("2"))
+    if fails:
+        assert events == ["fsync"] and "fsync failed" in state.feeds.error
+        assert state.emitted_state("1") is None  # not durable, so not emitted
+    else:
+        assert events == ["fsync", "commit"]
+        assert state.emitted_state("1").version == 1
+    state.store.close()
