@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newsspider import config
 from newsspider.config import COVERAGE_FIELDS
 from newsspider.errors import BadInput, StateBusy, StateError
-from newsspider.output import DurableFeedExporter, OutputError, record_written, repair_torn_tail
+from newsspider.output import DurableFeedExporter, OutputError, feed_file_added, record_written, repair_torn_tail
 from newsspider.state import ArticleState, Emission, RunHolder, StateChanges, StateStore, open_store
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class CrawlState:
         store.begin_run(self.spider_name, self.run_id, [], started)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.record_written, signal=record_written)
+        crawler.signals.connect(self.record_feeds, signal=feed_file_added)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -142,6 +144,12 @@ class CrawlState:
         if not self.feeds.replayable:
             # Lines on stdout cannot be read back after a kill: commit each one as it is written.
             self.batch_size = 1
+        self.record_feeds()
+
+    def record_feeds(self, path: Path | None = None) -> None:
+        """The files this run writes, for a replay if it does not finish (a new batch file included)."""
+        if self.feeds is None or self.error is not None:
+            return
         try:
             self.store.set_run_feeds(self.spider_name, self.run_id, [str(p) for p in self.feeds.local_files()])
         except StateError as exc:
@@ -217,6 +225,7 @@ class CrawlState:
         for feed in feeds:
             path = Path(feed)
             if not path.exists():
+                logger.warning("Output %s of an unfinished run is gone: its records will be emitted again", path)
                 continue
             repair_torn_tail(path)
             with path.open("rb") as lines:
@@ -267,6 +276,10 @@ class RunReport:
         self.min_pages: int = config.setting(settings, "NEWSSPIDER_ALARM_MIN_PAGES")
         self.zero_records_pages: int = config.setting(settings, "NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES")
         self.report_uri: str = config.setting(settings, "NEWSSPIDER_REPORT_URI")
+        # The verdict (and so the exit status) is decided either way; this only says whether to write it down.
+        self.write_report: bool = config.setting(settings, "NEWSSPIDER_REPORT_ENABLED")
+        if self.write_report and crawler.spider is not None:
+            self._check_report_uri(crawler.spider)
         self.started = utc_now()
         self.feeds: list[Path] = []
         self.verdict: str | None = None
@@ -282,9 +295,27 @@ class RunReport:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
-        if not config.setting(crawler.settings, "NEWSSPIDER_REPORT_ENABLED"):
-            raise NotConfigured
         return cls(crawler)
+
+    def _check_report_uri(self, spider: Spider) -> None:
+        """A report that could not be written at the end would leave the run without its account."""
+        try:
+            path = self._report_uri_path(spider)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise BadInput(
+                f"setting NEWSSPIDER_REPORT_URI={self.report_uri!r}: cannot fill in its %-placeholders ({exc!r})"
+            ) from None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass
+        except OSError as exc:
+            raise BadInput(
+                f"setting NEWSSPIDER_REPORT_URI={self.report_uri!r}: {path.parent} cannot be written ({exc.strerror})"
+            ) from None
+
+    def _report_uri_path(self, spider: Spider) -> Path:
+        return Path(self.report_uri % {"name": spider.name, "run_id": getattr(spider, "run_id", "run")})
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = utc_now()
@@ -344,9 +375,16 @@ class RunReport:
         self.stats.set_value("newsspider/verdict", self.verdict)
         for alarm in alarms:
             logger.error("%s: %s", "Drift alarm" if alarm["check"] in DRIFT_CHECKS else "Run failed", alarm["message"])
+        if not self.write_report:
+            return
         self.path = self._report_path(spider)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        except OSError as exc:
+            self.verdict = "failed"  # a run that cannot give its account has not done its job
+            logger.error("Run failed: the run report %s could not be written (%s)", self.path, exc.strerror)
+            return
         logger.info("Run report (verdict %s): %s", self.verdict, self.path)
 
     def run_alarms(self, report: dict[str, Any], stats: dict[str, Any], spider: Spider) -> list[dict[str, Any]]:
@@ -382,7 +420,7 @@ class RunReport:
         if self.feeds:
             feed = self.feeds[0]
             return feed.with_name(feed.name.rsplit(".", 1)[0] + ".report.json")
-        return Path(self.report_uri % {"name": spider.name, "run_id": getattr(spider, "run_id", "run")})
+        return self._report_uri_path(spider)
 
     def alarms(self, report: dict[str, Any]) -> list[dict[str, Any]]:
         found = []

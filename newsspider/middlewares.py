@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares import robotstxt
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
@@ -89,6 +91,20 @@ class BackoffRetryMiddleware(RetryMiddleware):
         stats.inc_value("newsspider/retry/waited_seconds", round(delay, 3))
         if delay > 0:
             await sleep(delay)
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    record.exc_info = None  # the message already names the error; the traceback is Scrapy's internals
+    return True
+
+
+class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
+    """Scrapy's, except that an unreachable robots.txt (a dead site) is one log line instead of a
+    traceback: the pages' own failures are reported with their reasons anyway."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        logging.getLogger(robotstxt.__name__).addFilter(_without_traceback)
 
 
 class Blocked(IgnoreRequest):

@@ -20,12 +20,14 @@ import io
 import logging
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage, apply_uri_params
 from scrapy.utils.defer import deferred_from_coro
@@ -38,8 +40,10 @@ logger = logging.getLogger(__name__)
 
 # Sent with ``item=`` once a record is written to every feed that takes it.
 record_written = object()
+# Sent when a feed starts a new file (a batch, FEED_EXPORT_BATCH_ITEM_COUNT), before it is written to.
+feed_file_added = object()
 
-JSON_LINES_FORMATS = ("jsonlines", "jsonl")
+JSON_LINES_FORMATS = ("jsonlines", "jsonl", "jl")
 
 
 def local_path(uri: str) -> Path | None:
@@ -142,18 +146,33 @@ class DurableFeedExporter(FeedExporter):
     """Scrapy's ``FeedExporter``, checked before the run and honest about failed writes."""
 
     def __init__(self, crawler: Crawler):
-        super().__init__(crawler)
+        try:
+            super().__init__(crawler)
+        except NotConfigured:
+            if crawler.settings.getdict("FEEDS") or crawler.settings.get("FEED_URI"):
+                # Scrapy has logged why; without this the run would write nothing and still say "ok".
+                raise BadInput(
+                    "output: Scrapy cannot use the feed settings (FEEDS, -o/-O): see the error above"
+                ) from None
+            raise
         self.error: str | None = None
         self._writing = True
         # URIs are rendered once, here, so that the files checked are the files written
         # (``%(time)s`` would otherwise move on between the check and the opening).
         self._first_batch_params: dict[Any, dict[str, Any]] = {}
         self.planned: dict[str, str] = {}
+        self.files: list[Path] = []  # every local file a slot of this run writes, batches included
+        self._opened = False
         if crawler.spider is not None:  # None only for crawlers that tests build without a crawl
-            self.planned = {
-                uri: apply_uri_params(uri, self._get_uri_params(crawler.spider, options["uri_params"]))
-                for uri, options in self.feeds.items()
-            }
+            for uri, options in self.feeds.items():
+                try:
+                    self.planned[uri] = apply_uri_params(
+                        uri, self._get_uri_params(crawler.spider, options["uri_params"])
+                    )
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise BadInput(
+                        f"output {uri}: cannot fill in its %-placeholders ({type(exc).__name__}: {exc})"
+                    ) from None
             self._check(crawler)
 
     def _get_uri_params(self, spider: Spider, uri_params_function: Any, slot: Any = None) -> dict[str, Any]:
@@ -169,9 +188,17 @@ class DurableFeedExporter(FeedExporter):
         return all(local_path(uri) is not None for uri in self.planned.values())
 
     def local_files(self) -> list[Path]:
-        """The regular files this run writes (not devices such as ``/dev/full``)."""
-        paths = [local_path(uri) for uri in self.planned.values()]
-        return [p for p in paths if p is not None and (is_regular_file(p) or not p.exists())]
+        """The regular files this run writes (not devices such as ``/dev/full``), so far."""
+        return [p for p in self.files if is_regular_file(p) or not p.exists()]
+
+    def _start_new_batch(self, *args: Any, **kwargs: Any) -> Any:
+        slot = super()._start_new_batch(*args, **kwargs)
+        path = local_path(slot.uri)
+        if path is not None and path not in self.files:
+            self.files.append(path)
+            if self._opened:  # a batch after the first files: the state must know it before it is written to
+                self.crawler.signals.send_catch_log(feed_file_added, path=path)
+        return slot
 
     def _check(self, crawler: Crawler) -> None:
         state_on = config.setting(crawler.settings, "NEWSSPIDER_STATE_ENABLED")
@@ -194,20 +221,26 @@ class DurableFeedExporter(FeedExporter):
                 raise BadInput(f"output {path}: is a directory, expected a file")
             if state_on and options.get("overwrite") and is_regular_file(path) and path.stat().st_size > 0:
                 raise BadInput(
-                    f"output {path}: -O would replace a file holding records of an earlier run, and with the crawl"
-                    " state on those articles would not be emitted again; append with -o, write to a new file, or"
+                    f"output {path}: -O would replace a file that is not empty (records of an earlier run are held"
+                    " by the crawl state and would not be emitted again); append with -o, write to a new file, or"
                     " set NEWSSPIDER_STATE_ENABLED=False for a full export"
                 )
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                with path.open("ab"):  # append: creates the file, never truncates it
-                    pass
+                if path.exists():
+                    with path.open("ab"):  # append mode: never truncates
+                        pass
+                else:
+                    # Try a file beside it rather than create it: a run refused later leaves nothing behind.
+                    with tempfile.TemporaryFile(dir=path.parent):
+                        pass
             except OSError as exc:
                 where = f": {exc.filename}" if exc.filename and str(exc.filename) != str(path) else ""
                 raise BadInput(f"output {path}: cannot be written ({exc.strerror}{where})") from None
 
     def open_spider(self, spider: Spider) -> None:
         super().open_spider(spider)
+        self._opened = True
         for slot in self.slots:
             if isinstance(slot.storage, FileFeedStorage) and slot.storage.write_mode == "ab":
                 repair_torn_tail(Path(slot.storage.path))

@@ -27,6 +27,9 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt handling, without a traceback when the site is down.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsspider.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsspider.middlewares.BackoffRetryMiddleware": 550,
     # Below HttpCompressionMiddleware (590), so it sees decompressed bodies.
@@ -60,6 +63,7 @@ COMMANDS_MODULE = "newsspider.commands"
 
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {
+    "jl": "newsspider.output.JsonLinesExporter",
     "jsonlines": "newsspider.output.JsonLinesExporter",
     "jsonl": "newsspider.output.JsonLinesExporter",
 }

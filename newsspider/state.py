@@ -335,7 +335,10 @@ class _Transaction:
 def open_store(uri: str, **params: str) -> StateStore:
     """``sqlite:///relative/path.sqlite3`` or ``sqlite:////absolute/path.sqlite3`` (SQLAlchemy's
     form); ``%(name)s``-style placeholders are filled from ``params``."""
-    uri = uri % params if params else uri
+    try:
+        uri = uri % params if params else uri
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BadInput(f"setting NEWSSPIDER_STATE_URI={uri!r}: cannot fill in its %-placeholders ({exc!r})") from None
     scheme = urlsplit(uri).scheme
     if scheme == "sqlite":
         path = uri[len("sqlite:///") :] if uri.startswith("sqlite:///") else ""

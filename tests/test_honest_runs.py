@@ -237,7 +237,7 @@ def test_a_second_run_on_a_state_in_use_is_refused_and_names_the_first(small, tm
     finally:
         first.send_signal(signal.SIGINT)
         first.wait(timeout=60)
-    assert not (tmp_path / "second.jsonl").exists() or not (tmp_path / "second.jsonl").read_bytes()
+    assert not (tmp_path / "second.jsonl").exists()  # a refused run writes nothing, not even an empty file
 
 
 # --- the exit status tells the truth ------------------------------------------------------------
@@ -248,7 +248,7 @@ def test_a_second_run_on_a_state_in_use_is_refused_and_names_the_first(small, tm
     [
         ("http://127.0.0.1:1/bnews/worldnews/", "DownloadConnectionRefusedError"),
         ("{base}/bnews/nosuch/", "http_404"),
-        ("{base}/", "http_404"),
+        ("{base}/", "no_article_links"),
     ],
     ids=["dead-site", "listing-404", "home-page"],
 )
@@ -267,6 +267,28 @@ def test_a_run_whose_start_urls_all_failed_fails(small, tmp_path, start, reason)
     assert report["verdict"] == "failed"
     assert {"start_urls", "no_pages"} <= {a["check"] for a in report["alarms"]}
     assert report["failures"]["listings"] == [{"url": start_url, "reason": reason}]
+
+
+def test_the_exit_status_does_not_depend_on_writing_the_report(small, tmp_path):
+    runs = Runs(small, tmp_path, NEWSSPIDER_STATE_ENABLED=False, NEWSSPIDER_REPORT_ENABLED=False)
+    command = runs.command("-o", str(tmp_path / "out.jsonl"), start_urls=[f"{small.base_url}/bnews/nosuch/"])
+    result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, timeout=120)
+    assert result.returncode == 3
+    assert not list(tmp_path.rglob("*.report.json"))
+    assert "Run failed: all 1 start URLs failed" in (tmp_path / "crawl.log").read_text("utf-8")
+
+
+def test_a_killed_run_writing_batches_is_replayed_from_every_batch_file(small, small_site, tmp_path):
+    runs = Runs(small, tmp_path, CONCURRENT_REQUESTS=1, DOWNLOAD_DELAY=0.05, FEED_EXPORT_BATCH_ITEM_COUNT=4)
+    process = runs.start("-o", str(tmp_path / "part-%(batch_id)d.jsonl"))
+    wait_for_lines(tmp_path / "part-3.jsonl", 1, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    # A feed setting Scrapy refuses (batches without %(batch_id)d in the name) is bad input, not silence.
+    refused(runs.run("-o", str(tmp_path / "rest.jsonl")), 2, "feed settings")
+    assert runs.run("-o", str(tmp_path / "rest.jsonl"), FEED_EXPORT_BATCH_ITEM_COUNT=0).returncode == 0
+    emitted = [i for path in sorted(tmp_path.glob("*.jsonl")) for i in ids(path)]
+    assert sorted(emitted) == sorted(reachable(small_site, SECTION))
 
 
 def test_a_site_answering_with_bot_challenges_fails_as_blocked(tmp_path):
@@ -318,6 +340,9 @@ def test_a_crawl_stops_after_too_many_challenges_in_a_row(tmp_path):
         (["-s", "NEWSSPIDER_REFRESH_AFTER=abc"], "setting NEWSSPIDER_REFRESH_AFTER='abc': expected seconds"),
         (["-s", "NEWSSPIDER_REFESH_AFTER=60"], "unknown setting NEWSSPIDER_REFESH_AFTER"),
         (["-s", "NEWSSPIDER_STATE_URI=redis://x/0"], "setting NEWSSPIDER_STATE_URI='redis://x/0'"),
+        (["-s", "NEWSSPIDER_STATE_URI=sqlite:////tmp/%(nope)s.db"], "setting NEWSSPIDER_STATE_URI="),
+        (["-o", "/tmp/%(nope)s.jsonl"], "output /tmp/%(nope)s.jsonl: cannot fill in its %-placeholders"),
+        (["-s", "NEWSSPIDER_REPORT_URI=/proc/none/%(run_id)s.json"], "setting NEWSSPIDER_REPORT_URI="),
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_2(small, tmp_path, args, named):
@@ -339,6 +364,7 @@ def test_a_corrupt_state_names_the_file_and_how_to_recover(small, tmp_path):
     runs.state.write_bytes(b"this is not a database" * 100)
     line = refused(runs.run(), 2, str(runs.state), "corrupt", "move it aside")
     assert "fresh state" in line
+    assert not list((tmp_path / "output").glob("*.jsonl"))  # refused: no output file left behind
 
 
 # --- bounded scope ------------------------------------------------------------------------------

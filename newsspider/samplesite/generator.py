@@ -412,6 +412,8 @@ class SampleSite:
             if match["amp"]:
                 return 200, "text/html; charset=utf-8", self._render_amp(article, script, base)
             return 200, "text/html; charset=utf-8", self._render_article(article, script, base)
+        if path == "/":
+            return 200, "text/html; charset=utf-8", self._render_home(base)
         listing = self._parse_listing_path(path)
         if listing is not None:
             section, page, script = listing
@@ -441,6 +443,12 @@ class SampleSite:
         prefix = "/bnews/zh-tw/" if script else "/bnews/"
         name = f"tag/{quote(TAG_ARCHIVE[script])}" if section == "tag" else section
         return f"{prefix}{name}/" + (f"page/{page}/" if page > 1 else "")
+
+    def _render_home(self, base: str) -> str:
+        """The home page: site chrome and sidebars, but no article listing (its real markup is not
+        known), so that a crawl started there finds no article links and says so."""
+        center = '<h2 class="pagetitle">禁闻网</h2><p>欢迎访问。请从分类栏目进入新闻列表。</p>'
+        return self._page(SIMPLIFIED, base, "/", "禁闻网", center, head_meta=f'<link rel="canonical" href="{base}/" />')
 
     def _not_found(self, base: str) -> tuple[int, str, str]:
         center = '<h2 class="pagetitle">404 Not Found</h2><p>页面不存在</p>'

@@ -157,7 +157,7 @@ class _Discard:
         pass
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=2024)
@@ -171,7 +171,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     site = SampleSite(seed=args.seed, articles=args.articles, variant=args.variant)
     faults = FaultPlan(site, seed=args.faults) if args.faults is not None else None
-    server = SampleServer(site, args.port, args.log, faults, args.fault_log)
+    try:
+        server = SampleServer(site, args.port, args.log, faults, args.fault_log)
+    except OSError as exc:
+        print(f"newsspider serve: error: cannot listen on 127.0.0.1:{args.port} ({exc.strerror})", file=sys.stderr)
+        return 2
     if args.cache:
         server.cache = {}
     server.blocked = args.blocked
@@ -183,7 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         server.server_close()
         sys.stdout.flush()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

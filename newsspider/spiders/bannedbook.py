@@ -125,7 +125,12 @@ class BannedbookSpider(NewsSpider):
         if self.crawl_state is not None:
             # Links an earlier run found but did not fetch (it was killed, or the page failed);
             # they were found as related links, so they are fetched but not followed further.
+            here = {urlsplit(u).netloc for u in self.start_urls}
             for url in self.crawl_state.frontier().values():
+                if urlsplit(url).netloc not in here:
+                    # Found while crawling another host or port (a mirror): left for a run there.
+                    self._count("links/frontier_elsewhere")
+                    continue
                 for request in self._follow_article(url, "frontier", self._deepest()):
                     yield request
         for url in self.start_urls:
@@ -164,7 +169,7 @@ class BannedbookSpider(NewsSpider):
     ) -> Iterator[scrapy.Request]:
         if not is_html(response):
             self._count("skipped/not_html")
-            self._start_failed(response.request, "not_html")
+            self._start_listing_gave_nothing(response, "not_html")
             return
         base = get_base_url(response)
         entries = [
@@ -186,7 +191,7 @@ class BannedbookSpider(NewsSpider):
 
         if not dates:
             self._count("pagination/stopped_no_entries")
-            self._start_failed(response.request, "no_article_links")
+            self._start_listing_gave_nothing(response, "no_article_links")
             return
         self._count("pages/listing_ok")
         if tuple(ids) == previous_entries:
@@ -335,6 +340,13 @@ class BannedbookSpider(NewsSpider):
     def _failed(self, url: str, reason: str) -> None:
         """Articles this run could not fetch, for the run report."""
         self.failed_articles.append({"url": url, "reason": reason})
+
+    def _start_listing_gave_nothing(self, response: Response, reason: str) -> None:
+        """A start listing that answered but listed no article: a failed listing, and a failed start.
+        (A later page without entries is only the end of the pagination.)"""
+        if response.request is not None and response.meta.get("start_url"):
+            self.failed_listings.append({"url": response.url, "reason": reason})
+            self._start_failed(response.request, reason)
 
     def _start_failed(self, request: scrapy.Request | None, reason: str) -> None:
         """A start URL that gave nothing; when all of them do, the run has failed."""
