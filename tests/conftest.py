@@ -49,6 +49,9 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
+# Articles of the small sample site: enough for every path the run tests take, quick to crawl.
+SMALL_SITE = 40
+
 # The sample site is on loopback: no politeness delays needed.
 LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
 
@@ -107,6 +110,21 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSe
     server = SampleServerProcess(tmp_path_factory.mktemp("sample") / "requests.log")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleServerProcess]:
+    """A small sample site for the run tests of one test file."""
+    server = SampleServerProcess(tmp_path_factory.mktemp("small") / "requests.log", articles=SMALL_SITE)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def small_site(small: SampleServerProcess):
+    from newsspider.samplesite.generator import SampleSite
+
+    return SampleSite(seed=small.seed, articles=small.articles)
 
 
 _RELIABILITY_FIGURES: dict = {}
