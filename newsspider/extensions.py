@@ -54,6 +54,7 @@ class CrawlState:
         self._cache: dict[str, ArticleState | None] = {}
         self._emitted_this_run: set[str] = set()
         self._discovered: dict[str, str] = {}
+        self._unexpanded: dict[str, tuple[str, bool]] = {}
         started = utc_now()
         store.lock(self.spider_name, RunHolder.this_process(self.run_id, started))
         for run in store.unfinished_runs(self.spider_name):
@@ -123,15 +124,28 @@ class CrawlState:
         """A related link the crawl follows; it stays in the frontier until its article is emitted."""
         self._discovered.setdefault(article_id, url)
 
+    def note_related_followed(self, article_id: str, url: str, followed: bool) -> None:
+        """Whether an article's related list was followed; one that was not (too many hops from a
+        listing) is fetched again by a run that finds the article on a listing, to follow it then."""
+        self._unexpanded[article_id] = (url, not followed)
+
+    def is_unexpanded(self, article_id: str) -> bool:
+        """Held, with its related list never followed."""
+        state = self.emitted_state(article_id)
+        return bool(state and state.unexpanded)
+
     def commit_discovered(self) -> None:
-        """Commit the links noted so far. The spider calls this before it hands over the record
-        whose related list they came from: once that record is in the output (and so held by the
-        next run, which will not fetch it again), its links must already be in the frontier."""
-        if self.error is not None or not self._discovered:
+        """Commit the links (and related-list flags) noted so far. The spider calls this before it
+        hands over the record whose related list they came from: once that record is in the output
+        (and so held by the next run, which will not fetch it again), its links must already be in
+        the frontier, and a related list left unfollowed must be known as such."""
+        if self.error is not None or not (self._discovered or self._unexpanded):
             return
         discovered, self._discovered = self._discovered, {}
+        unexpanded, self._unexpanded = self._unexpanded, {}
+        changes = StateChanges(emitted={}, fetched={}, discovered=discovered, unexpanded=unexpanded)
         try:
-            self.store.apply(self.spider_name, StateChanges(emitted={}, fetched={}, discovered=discovered), utc_now())
+            self.store.apply(self.spider_name, changes, utc_now())
         except StateError as exc:
             self._fail(str(exc))
 
@@ -172,6 +186,7 @@ class CrawlState:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.closing = True
+        self.commit_discovered()
         self.flush()
         output_failed = self.feeds is not None and self.feeds.error is not None
         try:

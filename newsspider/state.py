@@ -15,7 +15,7 @@ import socket
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -35,6 +35,9 @@ class ArticleState:
     last_seen: str
     last_fetched: str | None
     first_emitted: str | None  # when a run first wrote it out
+    # Its related list was not followed (reached too many related hops from a listing): a run that
+    # finds it on a listing fetches it again to follow that list.
+    unexpanded: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,14 @@ class StateChanges:
     emitted: dict[str, Emission]
     fetched: dict[str, tuple[str, str]]  # article id -> (url, when)
     discovered: dict[str, str]  # article id -> url, links to articles not held yet
+    unexpanded: dict[str, tuple[str, bool]] = field(default_factory=dict)  # article id -> (url, flag)
 
     @classmethod
     def empty(cls) -> StateChanges:
         return cls(emitted={}, fetched={}, discovered={})
 
     def __bool__(self) -> bool:
-        return bool(self.emitted or self.fetched or self.discovered)
+        return bool(self.emitted or self.fetched or self.discovered or self.unexpanded)
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,8 @@ class SqliteStateStore(StateStore):
     CREATE TABLE IF NOT EXISTS articles (
         spider TEXT NOT NULL, article_id TEXT NOT NULL, canonical_url TEXT, content_hash TEXT,
         version INTEGER NOT NULL DEFAULT 0, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
-        last_fetched TEXT, first_emitted TEXT, PRIMARY KEY (spider, article_id));
+        last_fetched TEXT, first_emitted TEXT, unexpanded INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (spider, article_id));
     CREATE TABLE IF NOT EXISTS frontier (
         spider TEXT NOT NULL, article_id TEXT NOT NULL, url TEXT NOT NULL, discovered TEXT NOT NULL,
         PRIMARY KEY (spider, article_id));
@@ -184,6 +189,9 @@ class SqliteStateStore(StateStore):
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(self.SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+        if "unexpanded" not in columns:  # a state written before the column existed
+            self.db.execute("ALTER TABLE articles ADD COLUMN unexpanded INTEGER NOT NULL DEFAULT 0")
 
     def lock(self, spider: str, holder: RunHolder) -> None:
         """An OS lock (``flock``) on ``<state>.<spider>.lock``: the kernel drops it when the
@@ -226,12 +234,12 @@ class SqliteStateStore(StateStore):
             chunk = ids[start : start + 500]
             rows = self.db.execute(
                 "SELECT article_id, canonical_url, content_hash, version, first_seen, last_seen, last_fetched,"
-                " first_emitted"
+                " first_emitted, unexpanded"
                 f" FROM articles WHERE spider = ? AND article_id IN ({','.join('?' * len(chunk))})",
                 [spider, *chunk],
             )
             for row in rows:
-                found[row[0]] = ArticleState(*row)
+                found[row[0]] = ArticleState(*row[:-1], unexpanded=bool(row[-1]))
         return found
 
     @_named_errors
@@ -256,6 +264,13 @@ class SqliteStateStore(StateStore):
                     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (spider, article_id) DO UPDATE SET"
                     " last_seen = excluded.last_seen, last_fetched = excluded.last_fetched",
                     (spider, article_id, url, when, when, when),
+                )
+            for article_id, (url, flag) in changes.unexpanded.items():
+                self.db.execute(
+                    "INSERT INTO articles (spider, article_id, canonical_url, first_seen, last_seen, unexpanded)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (spider, article_id) DO UPDATE SET"
+                    " unexpanded = excluded.unexpanded",
+                    (spider, article_id, url, now, now, int(flag)),
                 )
             for article_id, url in changes.discovered.items():
                 self.db.execute(

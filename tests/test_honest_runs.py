@@ -11,6 +11,8 @@ import subprocess
 
 import pytest
 
+from newsspider.samplesite.generator import SampleSite
+from tests.conftest import PROJECT, subprocess_env
 from tests.runs import SECTION, Runs, ids, reachable, refused, wait_for_lines
 
 # --- nothing lost, nothing duplicated -----------------------------------------------------------
@@ -154,3 +156,29 @@ def test_a_killed_run_writing_batches_is_replayed_from_every_batch_file(small, s
     assert runs.run("-o", str(tmp_path / "rest.jsonl"), FEED_EXPORT_BATCH_ITEM_COUNT=0).returncode == 0
     emitted = [i for path in sorted(tmp_path.glob("*.jsonl")) for i in ids(path)]
     assert sorted(emitted) == sorted(reachable(small_site, SECTION))
+
+
+def test_an_article_reached_too_deep_is_expanded_when_a_later_run_finds_it_on_a_listing(sample_server, tmp_path):
+    site = SampleSite(seed=sample_server.seed, articles=sample_server.articles)
+    hosts = {rid: aid for aid, a in site.articles.items() for rid, _ in a.related}
+    # O is reachable only from B's related list; B is listed and also a related article of listed A.
+    orphan, host, start = next(
+        (o, b, a)
+        for o, art in site.articles.items()
+        if art.kind == "orphan"
+        for b in [hosts[o]]
+        for a, candidate in site.articles.items()
+        if candidate.kind == "listed" and a != b and any(rid == b for rid, _ in candidate.related)
+    )
+    runs = Runs(sample_server, tmp_path)
+    # Run 1: A as start URL reaches B one hop away, too deep to follow B's list, so O is not fetched.
+    first = runs.command(
+        "-o", str(tmp_path / "one.jsonl"), start_urls=[sample_server.base_url + site.articles[start].path()]
+    )
+    assert subprocess.run(first, cwd=PROJECT, env=subprocess_env(), timeout=120).returncode == 0
+    assert host in ids(tmp_path / "one.jsonl") and orphan not in ids(tmp_path / "one.jsonl")
+    # Run 2, every listing: B is held, but its related list was never followed, so B is fetched to follow it.
+    second = runs.command("-o", str(tmp_path / "two.jsonl"), start_urls=site.start_urls(sample_server.base_url))
+    assert subprocess.run(second, cwd=PROJECT, env=subprocess_env(), timeout=300).returncode == 0
+    emitted = ids(tmp_path / "one.jsonl") + ids(tmp_path / "two.jsonl")
+    assert sorted(emitted) == sorted(site.public_ids)

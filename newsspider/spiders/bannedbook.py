@@ -246,17 +246,23 @@ class BannedbookSpider(NewsSpider):
         """Requests for an article page's related links, as deep as ``related_depth`` allows."""
         meta = response.request.meta if response.request is not None else {}
         depth = min(self._depth.get(article_id, meta.get("depth_hops", 0)), self._deepest())
-        yield from self._follow_related(article_id, urls, depth)
+        yield from self._follow_related(article_id, response.url, urls, depth)
 
-    def _follow_related(self, article_id: str, urls: list[str], depth: int) -> Iterator[scrapy.Request]:
-        if self.related_depth != config.UNLIMITED and depth >= self.related_depth:
+    def _follows_related_at(self, depth: int) -> bool:
+        return self.related_depth == config.UNLIMITED or depth < self.related_depth
+
+    def _follow_related(self, article_id: str, url: str, urls: list[str], depth: int) -> Iterator[scrapy.Request]:
+        followed = self._follows_related_at(depth)
+        if urls and self.crawl_state is not None:
+            self.crawl_state.note_related_followed(article_id, site.article_url(url), followed)
+        if not followed:
             if urls:
                 self._unexpanded[article_id] = urls
                 if len(self._unexpanded) > UNEXPANDED_MAX:
                     self._unexpanded.popitem(last=False)
             return
-        for url in urls:
-            yield from self._follow_article(url, "related", depth + 1)
+        for related_url in urls:
+            yield from self._follow_article(related_url, "related", depth + 1)
 
     def _follow_article(self, url: str, via: str, depth: int, start_url: str | None = None) -> Iterator[scrapy.Request]:
         """One request per article id, always for the simplified-Chinese, non-AMP page, ``depth``
@@ -281,18 +287,26 @@ class BannedbookSpider(NewsSpider):
             self._count("links/known_article")
             if shallower and article_id in self._unexpanded:
                 # Fetched too deep to follow its related list; this link brings it closer.
-                yield from self._follow_related(article_id, self._unexpanded.pop(article_id), depth)
+                yield from self._follow_related(article_id, url, self._unexpanded.pop(article_id), depth)
             return
         if self._holds(article_id):
-            # Held articles are fetched again only from listings, once the refresh window passed.
             if (
+                via in ("listing", "start")
+                and self._follows_related_at(depth)
+                and self.crawl_state.is_unexpanded(article_id)
+            ):
+                # An earlier run reached it too deep to follow its related list: fetch it to follow it now.
+                via = "expand"
+            elif (
                 via != "listing"
                 or self.refresh_after is None
                 or self.crawl_state.fetched_since(article_id, self.refresh_after)
             ):
+                # Held articles are fetched again only from listings, once the refresh window passed.
                 self._count("links/held_article")
                 return
-            via = "refresh"
+            else:
+                via = "refresh"
         elif self.crawl_state is not None and via == "related":
             self.crawl_state.note_discovered(article_id, site.article_url(url))
         self._requested_ids.add(article_id)
