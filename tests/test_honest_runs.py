@@ -160,15 +160,19 @@ def test_a_killed_run_writing_batches_is_replayed_from_every_batch_file(small, s
 
 def test_an_article_reached_too_deep_is_expanded_when_a_later_run_finds_it_on_a_listing(sample_server, tmp_path):
     site = SampleSite(seed=sample_server.seed, articles=sample_server.articles)
-    hosts = {rid: aid for aid, a in site.articles.items() for rid, _ in a.related}
+    hosts: dict[str, set[str]] = {}
+    for article_id, article in site.articles.items():
+        for related_id, _ in article.related:
+            hosts.setdefault(related_id, set()).add(article_id)
     # O is reachable only from B's related list; B is listed and also a related article of listed A.
     orphan, host, start = next(
         (o, b, a)
         for o, art in site.articles.items()
-        if art.kind == "orphan"
-        for b in [hosts[o]]
-        for a, candidate in site.articles.items()
-        if candidate.kind == "listed" and a != b and any(rid == b for rid, _ in candidate.related)
+        if art.kind == "orphan" and len(hosts[o]) == 1
+        for b in hosts[o]
+        if site.articles[b].kind == "listed"
+        for a in sorted(hosts.get(b, ()))
+        if site.articles[a].kind == "listed" and a != o
     )
     runs = Runs(sample_server, tmp_path)
     # Run 1: A as start URL reaches B one hop away, too deep to follow B's list, so O is not fetched.
