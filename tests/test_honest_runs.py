@@ -164,24 +164,37 @@ def test_an_article_reached_too_deep_is_expanded_when_a_later_run_finds_it_on_a_
     for article_id, article in site.articles.items():
         for related_id, _ in article.related:
             hosts.setdefault(related_id, set()).add(article_id)
-    # O is reachable only from B's related list; B is listed and also a related article of listed A.
-    orphan, host, start = next(
-        (o, b, a)
-        for o, art in site.articles.items()
-        if art.kind == "orphan" and len(hosts[o]) == 1
-        for b in hosts[o]
-        if site.articles[b].kind == "listed"
-        for a in sorted(hosts.get(b, ()))
-        if site.articles[a].kind == "listed" and a != o
+
+    def starts_reaching(orphan: str) -> list[str] | None:
+        """Listed articles whose related lists hold every (listed) host of ``orphan`` but not it."""
+        if any(site.articles[h].kind != "listed" for h in hosts[orphan]):
+            return None
+        starts = []
+        for host in sorted(hosts[orphan]):
+            candidates = [
+                a
+                for a in sorted(hosts.get(host, ()))
+                if site.articles[a].kind == "listed"
+                and a not in hosts[orphan]
+                and orphan not in dict(site.articles[a].related)
+            ]
+            if not candidates:
+                return None
+            starts.append(candidates[0])
+        return starts
+
+    # O is reachable only through the related lists of its hosts, which run 1 reaches one hop from its starts.
+    orphan, starts = next(
+        (o, s) for o in sorted(site.articles) if site.articles[o].kind == "orphan" for s in [starts_reaching(o)] if s
     )
     runs = Runs(sample_server, tmp_path)
-    # Run 1: A as start URL reaches B one hop away, too deep to follow B's list, so O is not fetched.
-    first = runs.command(
-        "-o", str(tmp_path / "one.jsonl"), start_urls=[sample_server.base_url + site.articles[start].path()]
-    )
+    # Run 1: the hosts are one hop from the start URLs, too deep to follow their lists: O is not fetched.
+    start_urls = [sample_server.base_url + site.articles[a].path() for a in starts]
+    first = runs.command("-o", str(tmp_path / "one.jsonl"), start_urls=start_urls)
     assert subprocess.run(first, cwd=PROJECT, env=subprocess_env(), timeout=120).returncode == 0
-    assert host in ids(tmp_path / "one.jsonl") and orphan not in ids(tmp_path / "one.jsonl")
-    # Run 2, every listing: B is held, but its related list was never followed, so B is fetched to follow it.
+    assert hosts[orphan] <= set(ids(tmp_path / "one.jsonl")) and orphan not in ids(tmp_path / "one.jsonl")
+    # Run 2, every listing: the hosts are held, but their related lists were never followed, so they are
+    # fetched again to follow them.
     second = runs.command("-o", str(tmp_path / "two.jsonl"), start_urls=site.start_urls(sample_server.base_url))
     assert subprocess.run(second, cwd=PROJECT, env=subprocess_env(), timeout=300).returncode == 0
     emitted = ids(tmp_path / "one.jsonl") + ids(tmp_path / "two.jsonl")
