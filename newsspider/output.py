@@ -49,10 +49,11 @@ JSON_LINES_FORMATS = ("jsonlines", "jsonl", "jl")
 def local_path(uri: str) -> Path | None:
     """The file a feed URI writes to, ``None`` for stdout and remote storages."""
     parts = urlsplit(uri)
+    # absolute(), not resolve(): /dev/stdout must stay itself, not become /proc/N/fd/pipe:[...]
     if parts.scheme == "file":
-        return Path(unquote(parts.path)).resolve()
+        return Path(unquote(parts.path)).absolute()
     if parts.scheme == "" or len(parts.scheme) == 1:  # a Windows drive is no scheme
-        return Path(uri).resolve()
+        return Path(uri).absolute()
     return None
 
 
@@ -185,7 +186,8 @@ class DurableFeedExporter(FeedExporter):
     @property
     def replayable(self) -> bool:
         """True when every record written can be read back from a file after a kill."""
-        return all(local_path(uri) is not None for uri in self.planned.values())
+        paths = [local_path(uri) for uri in self.planned.values()]
+        return all(p is not None and (is_regular_file(p) or not p.exists()) for p in paths)
 
     def local_files(self) -> list[Path]:
         """The regular files this run writes (not devices such as ``/dev/full``), so far."""
@@ -209,6 +211,11 @@ class DurableFeedExporter(FeedExporter):
                 raise BadInput(
                     f"output {uri}: format {options['format']!r} cannot be read back after a kill; with the crawl"
                     " state on, write JSON Lines (a .jsonl file) or set NEWSSPIDER_STATE_ENABLED=False"
+                )
+            if state_on and options.get("postprocessing"):
+                raise BadInput(
+                    f"output {uri}: post-processing (e.g. gzip) holds lines in a buffer, which a kill would lose after"
+                    " the crawl state counted them; with the state on, write plain JSON Lines (compress after the run)"
                 )
             if state_on and path is None and urlsplit(uri).scheme != "stdout":
                 raise BadInput(
@@ -252,13 +259,16 @@ class DurableFeedExporter(FeedExporter):
     def item_scraped(self, item: Any, spider: Spider) -> None:
         if self.error is not None or not self._writing:
             return  # the run is stopping: nothing more is written, so nothing more is emitted
+        # A record no feed takes (item_filter, item_classes) is written nowhere, so it is not emitted.
+        taken = any(slot.filter.accepts(item) for slot in self.slots)
         try:
             super().item_scraped(item, spider)
         except Exception as exc:  # storages and exporters raise many types; all of them lose the record
             self.fail(str(exc) if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}")
             return
-        self.crawler.stats.inc_value("newsspider/output/records")
-        self.crawler.signals.send_catch_log(record_written, item=item)
+        if taken:
+            self.crawler.stats.inc_value("newsspider/output/records")
+            self.crawler.signals.send_catch_log(record_written, item=item)
 
     def sync(self) -> None:
         """fsync every open feed file; raises :class:`OutputError`."""

@@ -199,3 +199,30 @@ def test_an_article_reached_too_deep_is_expanded_when_a_later_run_finds_it_on_a_
     assert subprocess.run(second, cwd=PROJECT, env=subprocess_env(), timeout=300).returncode == 0
     emitted = ids(tmp_path / "one.jsonl") + ids(tmp_path / "two.jsonl")
     assert sorted(emitted) == sorted(site.public_ids)
+
+
+def test_an_append_moves_a_torn_line_aside_even_without_the_state(small, small_site, tmp_path):
+    output = tmp_path / "out.jsonl"
+    output.write_bytes(b'{"articleId": "0"}\n{"articleId": "1", "head')
+    runs = Runs(small, tmp_path, NEWSSPIDER_STATE_ENABLED=False)
+    assert runs.run("-o", str(output)).returncode == 0
+    assert ids(output)[0] == "0" and sorted(ids(output)[1:]) == sorted(reachable(small_site, SECTION))
+    assert (tmp_path / "out.jsonl.torn").read_bytes() == b'{"articleId": "1", "head'
+
+
+GZIP_FEED = '{"%s": {"format": "jsonlines", "postprocessing": ["scrapy.extensions.postprocessing.GzipPlugin"]}}'
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["-o", "{tmp}/out.json"], "cannot be read back"),
+        (["-o", "ftp://127.0.0.1:1/x.jsonl"], "local files or stdout"),
+        (["-s", "FEEDS=" + GZIP_FEED % "{tmp}/out.jsonl.gz"], "post-processing"),
+    ],
+    ids=["json", "remote", "gzip"],
+)
+def test_feeds_that_cannot_be_read_back_are_refused_with_the_state_on(small, tmp_path, args, words):
+    before = len(small.requested_paths())
+    refused(Runs(small, tmp_path).run(*[a.replace("{tmp}", str(tmp_path)) for a in args]), 2, words)
+    assert len(small.requested_paths()) == before
