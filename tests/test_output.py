@@ -8,9 +8,12 @@ import os
 
 import pytest
 
+from newsspider.errors import StateError
 from newsspider.extensions import CrawlState
 from newsspider.items import Article
-from newsspider.output import JsonLinesExporter, OutputError, repair_torn_tail
+from newsspider.output import DurableFeedExporter, JsonLinesExporter, OutputError, record_written, repair_torn_tail
+from newsspider.spiders.bannedbook import BannedbookSpider
+from newsspider.state import SqliteStateStore
 from tests.conftest import project_crawler
 
 
@@ -142,4 +145,40 @@ def test_a_batch_is_committed_only_after_the_output_is_fsynced(tmp_path, fails):
     else:
         assert events == ["fsync", "commit"]
         assert state.emitted_state("1").version == 1
-    state.store.close()
+    state.spider_closed(None, "output_error" if fails else "finished")
+    unfinished = [run.run_id for run in SqliteStateStore(tmp_path / "s.sqlite3").unfinished_runs("bannedbook")]
+    # A run whose output failed stays unfinished: the next run replays its files.
+    assert unfinished == ([state.run_id] if fails else [])
+
+
+def test_a_state_failure_stops_the_output_and_leaves_the_run_unfinished(tmp_path):
+    state = crawl_state(tmp_path)
+    state.closing = True  # no engine in this test to stop
+    stopped = []
+    state.feeds = Feeds([])
+    state.feeds.stop_writing = lambda: stopped.append(True)
+
+    def locked(*args):
+        raise StateError(f"state {tmp_path}/s.sqlite3: database is locked")
+
+    state.store.apply = locked
+    state.record_written(record("1"))
+    state.record_written(record("2"))
+    assert "database is locked" in state.error and stopped == [True]
+    state.spider_closed(None, "state_error")
+    unfinished = [run.run_id for run in SqliteStateStore(tmp_path / "s.sqlite3").unfinished_runs("bannedbook")]
+    assert unfinished == [state.run_id]
+
+
+def test_after_stop_writing_nothing_more_is_written_or_emitted(tmp_path):
+    path = tmp_path / "out.jsonl"
+    crawler = project_crawler(FEEDS={str(path): {"format": "jsonlines"}})
+    feeds = crawler.get_extension(DurableFeedExporter)
+    feeds.open_spider(BannedbookSpider.from_crawler(crawler, start_urls="http://127.0.0.1:1/x/"))
+    written = []
+    crawler.signals.connect(lambda item: written.append(item.articleId), signal=record_written, weak=False)
+    feeds.item_scraped(record("1"), None)
+    feeds.stop_writing()
+    feeds.item_scraped(record("2"), None)
+    assert path.read_bytes().count(b"\n") == 1 and written == ["1"]
+    assert crawler.stats.get_value("newsspider/output/records") == 1

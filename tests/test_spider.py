@@ -276,6 +276,9 @@ def test_pagination_stops_at_settled_entries_not_at_merely_held_ones(tmp_path):
     assert (articles, listings) == ([], [])  # settled by a finished run: older pages are too
     articles, listings = split(spider.parse_listing(listing_response("200")))
     assert articles == [] and [r.url for r in listings] == [WORLD + "page/2/"]  # held, not settled: go on
+    articles, listings = split(spider.parse_listing(listing_response("999", "100")))
+    assert [r.url for r in articles] == [article_url("999")]  # one new entry on the page: go on
+    assert [r.url for r in listings] == [WORLD + "page/2/"]
     spider.crawl_state.store.close()
 
 
