@@ -177,6 +177,14 @@ def argument(name: str, value: Any) -> Any:
     return _read(ARGUMENTS[name], f"argument {name}", value)
 
 
+def fill(name: str, template: str, params: dict[str, str]) -> str:
+    """A setting's ``%(name)s``-style placeholders filled in; a bad one is bad input naming the setting."""
+    try:
+        return template % params
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BadInput(f"setting {name}={template!r}: cannot fill in its %-placeholders ({exc!r})") from None
+
+
 def check_settings(settings: BaseSettings) -> None:
     """Refuse unknown ``NEWSSPIDER_`` names (a typo would silently do nothing) and bad values."""
     unknown = sorted(name for name in settings if name.startswith("NEWSSPIDER_") and name not in SETTINGS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,14 @@ from scrapy.utils.defer import deferred_from_coro
 from newsspider import config
 from newsspider.config import COVERAGE_FIELDS
 from newsspider.errors import BadInput, StateBusy, StateError
-from newsspider.output import DurableFeedExporter, OutputError, feed_file_added, record_written, repair_torn_tail
+from newsspider.output import (
+    DurableFeedExporter,
+    OutputError,
+    feed_file_added,
+    probe_folder,
+    record_written,
+    repair_torn_tail,
+)
 from newsspider.state import ArticleState, Emission, RunHolder, StateChanges, StateStore, open_store
 
 logger = logging.getLogger(__name__)
@@ -314,23 +320,17 @@ class RunReport:
 
     def _check_report_uri(self, spider: Spider) -> None:
         """A report that could not be written at the end would leave the run without its account."""
+        path = self._report_uri_path(spider)
         try:
-            path = self._report_uri_path(spider)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise BadInput(
-                f"setting NEWSSPIDER_REPORT_URI={self.report_uri!r}: cannot fill in its %-placeholders ({exc!r})"
-            ) from None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=path.parent):
-                pass
+            probe_folder(path.parent)
         except OSError as exc:
             raise BadInput(
                 f"setting NEWSSPIDER_REPORT_URI={self.report_uri!r}: {path.parent} cannot be written ({exc.strerror})"
             ) from None
 
     def _report_uri_path(self, spider: Spider) -> Path:
-        return Path(self.report_uri % {"name": spider.name, "run_id": getattr(spider, "run_id", "run")})
+        params = {"name": spider.name, "run_id": getattr(spider, "run_id", "run")}
+        return Path(config.fill("NEWSSPIDER_REPORT_URI", self.report_uri, params))
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = utc_now()

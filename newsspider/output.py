@@ -98,6 +98,14 @@ def repair_torn_tail(path: Path) -> Path | None:
     return aside
 
 
+def probe_folder(folder: Path) -> None:
+    """Create ``folder`` and write a temporary file in it; raises ``OSError``. Nothing is left behind
+    (bar the folder), so a run refused later by another check writes nothing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass
+
+
 class OutputError(OSError):
     """A record could not be written to a feed."""
 
@@ -233,14 +241,11 @@ class DurableFeedExporter(FeedExporter):
                     " set NEWSSPIDER_STATE_ENABLED=False for a full export"
                 )
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
                 if path.exists():
                     with path.open("ab"):  # append mode: never truncates
                         pass
                 else:
-                    # Try a file beside it rather than create it: a run refused later leaves nothing behind.
-                    with tempfile.TemporaryFile(dir=path.parent):
-                        pass
+                    probe_folder(path.parent)
             except OSError as exc:
                 where = f": {exc.filename}" if exc.filename and str(exc.filename) != str(path) else ""
                 raise BadInput(f"output {path}: cannot be written ({exc.strerror}{where})") from None

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from newsspider import config
 from newsspider.errors import BadInput, StateBusy, StateError
 
 
@@ -350,10 +351,7 @@ class _Transaction:
 def open_store(uri: str, **params: str) -> StateStore:
     """``sqlite:///relative/path.sqlite3`` or ``sqlite:////absolute/path.sqlite3`` (SQLAlchemy's
     form); ``%(name)s``-style placeholders are filled from ``params``."""
-    try:
-        uri = uri % params if params else uri
-    except (KeyError, ValueError, TypeError) as exc:
-        raise BadInput(f"setting NEWSSPIDER_STATE_URI={uri!r}: cannot fill in its %-placeholders ({exc!r})") from None
+    uri = config.fill("NEWSSPIDER_STATE_URI", uri, params) if params else uri
     scheme = urlsplit(uri).scheme
     if scheme == "sqlite":
         path = uri[len("sqlite:///") :] if uri.startswith("sqlite:///") else ""
