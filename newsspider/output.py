@@ -64,6 +64,12 @@ def is_regular_file(path: Path) -> bool:
         return False
 
 
+def can_be_read_back(path: Path | None) -> bool:
+    """A feed file whose lines a later run can replay: a regular file (or one not created yet),
+    not stdout, a device such as ``/dev/full`` or a pipe."""
+    return path is not None and (is_regular_file(path) or not path.exists())
+
+
 def repair_torn_tail(path: Path) -> Path | None:
     """Move a torn last line (a run killed mid-write) aside, so that the file holds only complete
     lines and a later append cannot glue a record onto the fragment. Returns where it went."""
@@ -194,12 +200,11 @@ class DurableFeedExporter(FeedExporter):
     @property
     def replayable(self) -> bool:
         """True when every record written can be read back from a file after a kill."""
-        paths = [local_path(uri) for uri in self.planned.values()]
-        return all(p is not None and (is_regular_file(p) or not p.exists()) for p in paths)
+        return all(can_be_read_back(local_path(uri)) for uri in self.planned.values())
 
     def local_files(self) -> list[Path]:
         """The regular files this run writes (not devices such as ``/dev/full``), so far."""
-        return [p for p in self.files if is_regular_file(p) or not p.exists()]
+        return [p for p in self.files if can_be_read_back(p)]
 
     def _start_new_batch(self, *args: Any, **kwargs: Any) -> Any:
         slot = super()._start_new_batch(*args, **kwargs)
