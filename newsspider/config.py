@@ -43,6 +43,21 @@ def _optional_seconds(value: Any) -> float | None:
     return None if value in (None, "", "None", "none", "null") else _seconds(value)
 
 
+def _positive_seconds(value: Any) -> float:
+    number = _seconds(value)
+    if number <= 0:
+        raise ValueError
+    return number
+
+
+def _queue_uri(value: Any) -> str | None:
+    if value in (None, "", "None"):
+        return None
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError
+    return value
+
+
 def _share(value: Any) -> float:
     number = _seconds(value)
     if number > 1:
@@ -136,7 +151,19 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_REPORT_ENABLED": Rule(_boolean, "True or False"),
     "NEWSSPIDER_REPORT_URI": Rule(_text, "a file path"),
     "NEWSSPIDER_STATE_ENABLED": Rule(_boolean, "True or False"),
-    "NEWSSPIDER_STATE_URI": Rule(_text, "sqlite:///relative/path or sqlite:////absolute/path"),
+    "NEWSSPIDER_STATE_URI": Rule(_text, "sqlite:///relative/path, sqlite:////absolute/path or postgresql://..."),
+    "NEWSSPIDER_STATE_RETRY_FOR": Rule(_seconds, "seconds >= 0"),
+    "NEWSSPIDER_QUEUE_URI": Rule(_queue_uri, "redis://[:password@]host:port/db, or None for the single-process queue"),
+    "NEWSSPIDER_QUEUE_LEASE": Rule(_positive_seconds, "seconds > 0"),
+    "NEWSSPIDER_QUEUE_KEEP": Rule(lambda v: _whole(v, 1), "a whole number of seconds >= 1"),
+    "NEWSSPIDER_QUEUE_IDLE_GRACE": Rule(_seconds, "seconds >= 0"),
+    "NEWSSPIDER_HOST_DELAY": Rule(_optional_seconds, "seconds >= 0, or None for DOWNLOAD_DELAY"),
+    "NEWSSPIDER_HOST_CONCURRENCY": Rule(
+        lambda v: None if v in (None, "", "None") else _whole(v, 1), "a whole number >= 1, or None"
+    ),
+    "NEWSSPIDER_HOST_AUTOTHROTTLE": Rule(
+        lambda v: None if v in (None, "", "None") else _boolean(v), "True, False, or None for AUTOTHROTTLE_ENABLED"
+    ),
     "NEWSSPIDER_STATE_COMMIT_EVERY": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_REFRESH_AFTER": Rule(_optional_seconds, "seconds >= 0, or None for never"),
     "NEWSSPIDER_STOP_AFTER_KNOWN_PAGES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),

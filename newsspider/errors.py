@@ -21,3 +21,9 @@ class StateBusy(RunRefused):
 
 class StateError(Exception):
     """The crawl state could not be read or written; the message names the file and why."""
+
+
+class Unreachable(RunRefused):
+    """A server the run needs (the Redis queue, the PostgreSQL state) does not answer at start."""
+
+    exit_status = 5

@@ -16,6 +16,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from newsspider import config
+from newsspider.cluster.run import ClusterRun
 from newsspider.config import COVERAGE_FIELDS
 from newsspider.errors import BadInput, StateBusy, StateError
 from newsspider.output import (
@@ -82,7 +83,11 @@ class CrawlState:
             raise NotConfigured  # no message: Scrapy would log a deliberate choice as a warning
         store = None
         try:
-            store = open_store(config.setting(settings, "NEWSSPIDER_STATE_URI"), name=crawler.spidercls.name)
+            store = open_store(
+                config.setting(settings, "NEWSSPIDER_STATE_URI"),
+                retry_for=config.setting(settings, "NEWSSPIDER_STATE_RETRY_FOR"),
+                name=crawler.spidercls.name,
+            )
             return cls(crawler, store)
         except StateError as exc:
             if store is not None:
@@ -175,18 +180,32 @@ class CrawlState:
         except StateError as exc:
             self._fail(str(exc))
 
+    def claim(self, item: Any) -> bool:
+        """With a store that keeps records (PostgreSQL), commit the record with its version before
+        it is written: False when another worker emitted that version first, or the state failed."""
+        if not self.store.keeps_records:
+            return True
+        if self.error is not None:
+            return False
+        adapter = ItemAdapter(item)
+        emission = _emission(adapter)
+        try:
+            claimed = self.store.commit_record(self.spider_name, emission, adapter.asdict(), self.run_id, utc_now())
+        except StateError as exc:
+            self._fail(str(exc))
+            return False
+        self._cache.pop(emission.article_id, None)
+        if claimed:
+            self._emitted_this_run.add(emission.article_id)
+        return claimed
+
     def record_written(self, item: Any) -> None:
         adapter = ItemAdapter(item)
         metadata = adapter.get("metadata") or {}
-        if metadata.get("version") is None or self.error is not None:
-            return
+        if metadata.get("version") is None or self.error is not None or self.store.keeps_records:
+            return  # a store that keeps records committed it before it was written (claim)
         self._emitted_this_run.add(adapter["articleId"])
-        self.changes.emitted[adapter["articleId"]] = Emission(
-            article_id=adapter["articleId"],
-            canonical_url=adapter.get("canonicalUrl") or adapter.get("url"),
-            content_hash=metadata["contentHash"],
-            version=metadata["version"],
-        )
+        self.changes.emitted[adapter["articleId"]] = _emission(adapter)
         if len(self.changes.emitted) >= self.batch_size:
             self.flush()
 
@@ -256,6 +275,16 @@ class CrawlState:
                         changes.emitted[emission.article_id] = emission
         self.store.apply(self.spider_name, changes, utc_now())
         return len(changes.emitted)
+
+
+def _emission(adapter: ItemAdapter) -> Emission:
+    metadata = adapter["metadata"]
+    return Emission(
+        article_id=adapter["articleId"],
+        canonical_url=adapter.get("canonicalUrl") or adapter.get("url"),
+        content_hash=metadata["contentHash"],
+        version=metadata["version"],
+    )
 
 
 def _emission_from_line(raw: bytes) -> Emission | None:
@@ -358,13 +387,24 @@ class RunReport:
 
     def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Spider) -> None:
         reason = str(exception).split(":", 1)[0]
-        if reason not in ("unchanged", "duplicate_article_id"):
+        if reason not in ("unchanged", "duplicate_article_id", "version_taken"):
             self.lost.append({"url": ItemAdapter(item).get("url"), "reason": reason})
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.stats.get_stats()
+        lost = [*getattr(spider, "failed_articles", []), *self.lost]
+        part = {
+            "finishReason": reason,
+            "stats": {k: v for k, v in stats.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)},
+            "articles": lost,
+            "listings": list(getattr(spider, "failed_listings", [])),
+            "failedStarts": dict(getattr(spider, "failed_starts", {})),
+        }
+        cluster = self.crawler.get_extension(ClusterRun)
+        parts = cluster.gather(part) if cluster is not None else {"": part}
+        whole = _merge(parts)
         self.report = build_report(
-            stats,
+            whole["stats"],
             spider=spider.name,
             run_id=getattr(spider, "run_id", None),
             job=getattr(spider, "_job", None),
@@ -373,8 +413,8 @@ class RunReport:
             reason=reason,
             feeds=[str(p) for p in self.feeds],
         )
-        lost = sorted([*getattr(spider, "failed_articles", []), *self.lost], key=lambda f: (f["reason"], f["url"]))
-        listings = sorted(getattr(spider, "failed_listings", []), key=lambda f: (f["reason"], f["url"]))
+        lost = sorted(whole["articles"], key=lambda f: (f["reason"], f["url"]))
+        listings = sorted(whole["listings"], key=lambda f: (f["reason"], f["url"]))
         self.report["failures"] = {
             "articles": lost[:1000],
             "listings": listings[:1000],
@@ -383,7 +423,16 @@ class RunReport:
                 for r in sorted({f["reason"] for f in [*lost, *listings]})
             },
         }
-        alarms = self.run_alarms(self.report, stats, spider) + self.alarms(self.report)
+        starts = getattr(spider, "start_urls", None) or []
+        alarms = self.run_alarms(self.report, whole["stats"], starts, whole["failedStarts"]) + self.alarms(self.report)
+        if cluster is not None:
+            self.report["worker"] = cluster.worker
+            self.report["workers"] = {
+                worker: {"lost": True}
+                if p.get("lost")
+                else {"finishReason": p["finishReason"], **_part_summary(p["stats"])}
+                for worker, p in sorted(parts.items())
+            }
         self.verdict = "failed" if alarms else "ok"
         self.report["alarms"] = alarms
         self.report["verdict"] = self.verdict
@@ -402,14 +451,18 @@ class RunReport:
             return
         logger.info("Run report (verdict %s): %s", self.verdict, self.path)
 
-    def run_alarms(self, report: dict[str, Any], stats: dict[str, Any], spider: Spider) -> list[dict[str, Any]]:
+    def run_alarms(
+        self, report: dict[str, Any], stats: dict[str, Any], starts: list[str], failed_starts: dict[str, str]
+    ) -> list[dict[str, Any]]:
         """Did the run do its job at all? Checked before the drift alarms."""
         found = []
-        for check, key in (("output", "newsspider/output/error"), ("state", "newsspider/state/error")):
+        for check, key in (
+            ("output", "newsspider/output/error"),
+            ("state", "newsspider/state/error"),
+            ("queue", "newsspider/queue/error"),
+        ):
             if stats.get(key):
                 found.append(_alarm(check, 1, 0, f"{check} failed, the run stopped: {stats[key]}"))
-        starts = getattr(spider, "start_urls", None) or []
-        failed_starts = getattr(spider, "failed_starts", {})
         if starts and len(failed_starts) == len(starts):
             reasons = "; ".join(f"{url} ({reason})" for url, reason in sorted(failed_starts.items())[:5])
             found.append(_alarm("start_urls", len(starts), 0, f"all {len(starts)} start URLs failed: {reasons}"))
@@ -473,6 +526,34 @@ class RunReport:
 
 def _alarm(check: str, value: float, threshold: float, message: str) -> dict[str, Any]:
     return {"check": check, "value": value, "threshold": threshold, "message": message}
+
+
+def _merge(parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The whole run from its workers' parts: counts added up, failures put together (the first
+    error message of a kind kept)."""
+    stats: dict[str, Any] = {}
+    articles: list[dict[str, str]] = []
+    listings: list[dict[str, str]] = []
+    failed_starts: dict[str, str] = {}
+    for part in parts.values():
+        if part.get("lost"):
+            continue
+        for key, value in part["stats"].items():
+            if isinstance(value, str):
+                stats.setdefault(key, value)
+            else:
+                stats[key] = stats.get(key, 0) + value
+        articles.extend(part["articles"])
+        listings.extend(part["listings"])
+        for url, reason in part["failedStarts"].items():
+            failed_starts.setdefault(url, reason)
+    return {"stats": stats, "articles": articles, "listings": listings, "failedStarts": failed_starts}
+
+
+def _part_summary(stats: dict[str, Any]) -> dict[str, Any]:
+    """A worker's share of the run, in the report's ``workers``."""
+    report = build_report(stats, spider=None, run_id=None, job=None, started=None, ended=None, reason=None, feeds=[])
+    return {"pagesRequested": report["pagesRequested"], "records": report["records"]}
 
 
 def _with_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:

@@ -154,5 +154,10 @@ class IncrementalPipeline:
         metadata["version"] = last.version + 1 if last else 1
         metadata["previousHash"] = last.content_hash if last else None
         adapter["metadata"] = metadata
+        if not self.state.claim(item):
+            # Another worker emitted this version first (or the state failed and the run stops).
+            reason = "state_error" if self.state.error else "version_taken"
+            self.stats.inc_value(f"newsspider/incremental/{reason}")
+            raise DropItem(f"{reason}: {adapter['articleId']}", log_level="INFO")
         self.stats.inc_value(f"newsspider/incremental/{'changed' if last else 'new'}")
         return item

@@ -77,6 +77,21 @@ NEWSSPIDER_REPORT_URI = "output/%(name)s/%(run_id)s.report.json"
 NEWSSPIDER_STATE_ENABLED = True
 NEWSSPIDER_STATE_URI = "sqlite:///state/%(name)s.sqlite3"
 NEWSSPIDER_STATE_COMMIT_EVERY = 100
+# A PostgreSQL state lost mid-run (a restart) is retried this long before the run fails.
+NEWSSPIDER_STATE_RETRY_FOR = 60.0
+# Crawling with several workers (README: "Crawling on several machines"); None = one process.
+NEWSSPIDER_QUEUE_URI = None
+# A worker's hold on a request it took; a dead worker's requests go back to the queue after it.
+NEWSSPIDER_QUEUE_LEASE = 60.0
+# How long a run's keys stay in Redis after its last activity.
+NEWSSPIDER_QUEUE_KEEP = 86400
+# Seconds a worker is idle before it asks whether the whole run is done.
+NEWSSPIDER_QUEUE_IDLE_GRACE = 1.0
+# The run's budget per host for all workers together (None: DOWNLOAD_DELAY,
+# CONCURRENT_REQUESTS_PER_DOMAIN and AUTOTHROTTLE_ENABLED, as one worker would have).
+NEWSSPIDER_HOST_DELAY = None
+NEWSSPIDER_HOST_CONCURRENCY = None
+NEWSSPIDER_HOST_AUTOTHROTTLE = None
 # Seconds after which a held article linked from a listing is fetched again (None = never).
 NEWSSPIDER_REFRESH_AFTER = None
 # Stop paginating a listing after this many pages in a row whose entries are all held.

@@ -74,6 +74,7 @@ def crawl_state(tmp_path) -> CrawlState:
             "NEWSSPIDER_STATE_ENABLED": True,
             "NEWSSPIDER_STATE_URI": f"sqlite:///{tmp_path}/s.sqlite3",
             "NEWSSPIDER_STATE_COMMIT_EVERY": 100,
+            "NEWSSPIDER_STATE_RETRY_FOR": 0,
         },
     )
     crawler.stats.open_spider()

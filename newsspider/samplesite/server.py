@@ -44,6 +44,8 @@ class SampleServer(ThreadingHTTPServer):
         self.fault_log = fault_log
         self.cache: dict | None = None
         self.blocked = False
+        self.delay = 0.0
+        self.time_log: Path | None = None
         self._lock = threading.Lock()
         self.lock = threading.Lock()  # pages and admin changes
 
@@ -62,6 +64,9 @@ class SampleServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def record(self, path: str) -> None:
+        if self.time_log:
+            with self._lock, self.time_log.open("a", encoding="utf-8") as log:
+                log.write(f"{time.time():.6f} {path}\n")
         if self.log_path:
             with self._lock, self.log_path.open("a", encoding="utf-8") as log:
                 log.write(path + "\n")
@@ -83,6 +88,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.server.record(self.path)
+        if self.server.delay:
+            time.sleep(self.server.delay)  # a slower site, for politeness and throughput tests
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
         if self.server.blocked:
             self._answer(challenge_answer())
@@ -168,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", action="store_true", help="keep rendered pages in memory (benchmarks)")
     parser.add_argument("--fault-log", type=Path, help="append one JSON line per request: path, status, fault")
     parser.add_argument("--blocked", action="store_true", help="answer every request with a bot challenge")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before each answer")
+    parser.add_argument("--time-log", type=Path, help="append '<unix time> <path>' for each request")
     args = parser.parse_args(argv)
     site = SampleSite(seed=args.seed, articles=args.articles, variant=args.variant)
     faults = FaultPlan(site, seed=args.faults) if args.faults is not None else None
@@ -179,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cache:
         server.cache = {}
     server.blocked = args.blocked
+    server.delay = args.delay
+    server.time_log = args.time_log
     print(f"serving {server.base_url}", flush=True)
     try:
         server.serve_forever()

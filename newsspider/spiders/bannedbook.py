@@ -15,6 +15,7 @@ from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from newsspider import config
+from newsspider.cluster import DEDUPE_KEY
 from newsspider.extensions import CrawlState
 from newsspider.loaders import load_article
 from newsspider.middlewares import Blocked
@@ -122,6 +123,8 @@ class BannedbookSpider(NewsSpider):
             self._requested_ids = self.state.setdefault("requested_ids", self._requested_ids)
             self._depth = self.state.setdefault("depth", self._depth)
             self._unexpanded = self.state.setdefault("unexpanded", self._unexpanded)
+        if not self.seeds_run():
+            return  # a worker joining a run that another worker seeds
         if self.crawl_state is not None:
             # Links an earlier run found but did not fetch (it was killed, or the page failed);
             # they were found as related links, so they are fetched but not followed further.
@@ -139,6 +142,7 @@ class BannedbookSpider(NewsSpider):
                     yield request
             else:
                 yield self._listing_request(url, page=1, start_url=url)
+        self.seeded()
 
     def _listing_request(
         self,
@@ -317,6 +321,10 @@ class BannedbookSpider(NewsSpider):
         # page_kind is what the run report counts pages by; via says how the link was found.
         kind = "related" if via == "related" else "article"
         meta = {"page_kind": kind, "via": via, "depth_hops": depth, "start_url": start_url}
+        parsed = site.parse_article_url(url)
+        if parsed is not None:
+            # One article, whichever variant (zh-tw, AMP) a worker found it by.
+            meta[DEDUPE_KEY] = (f"article:{parsed.article_id}", url)
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, meta=meta)
 
     def _deepest(self) -> int:

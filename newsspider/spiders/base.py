@@ -9,7 +9,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
-from newsspider import config
+from newsspider import cluster, config
 from newsspider.errors import BadInput
 
 
@@ -34,11 +34,30 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         # The spider is the first thing a crawl builds: every setting is checked before anything else is.
         config.check_settings(crawler.settings)
+        cluster.check(crawler.settings)
         return super().from_crawler(crawler, *args, **kwargs)
+
+    def seeds_run(self) -> bool:
+        """Whether this process queues the start requests: always, except a worker joining a run
+        that another worker seeds (``NEWSSPIDER_QUEUE_URI``)."""
+        run = self._cluster_run()
+        return run is None or run.seeds()
+
+    def seeded(self) -> None:
+        """Every start request is queued."""
+        run = self._cluster_run()
+        if run is not None:
+            run.seeded()
+
+    def _cluster_run(self) -> Any:
+        from newsspider.cluster.run import ClusterRun  # redis is imported only for a cluster crawl
+
+        return self.crawler.get_extension(ClusterRun) if config.setting(self.settings, "NEWSSPIDER_QUEUE_URI") else None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
+        cluster.configure(settings)
         # The default feed applies only when no feed was asked for, so that `-O file.jsonl` (or a
         # Scrapyd items_dir) writes exactly one file, as in any Scrapy project without FEEDS.
         default_feed = settings.get("NEWSSPIDER_DEFAULT_FEED")

@@ -1,140 +1,18 @@
-"""Persistent crawl state: which articles a spider holds, what it emitted, what is left to fetch.
-
-The store sits behind :class:`StateStore` so that a shared store can stand in for SQLite when
-crawls spread over several machines; :func:`open_store` picks one by URI scheme. Every failure
-to read or write the store is a :class:`~newsspider.errors.StateError` naming the store.
-"""
+"""The embedded default store: one SQLite file, one run at a time."""
 
 from __future__ import annotations
 
 import fcntl
 import functools
 import json
-import os
-import socket
 import sqlite3
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
-from newsspider import config
-from newsspider.errors import BadInput, StateBusy, StateError
-
-
-@dataclass(frozen=True)
-class ArticleState:
-    """What the store knows of one article."""
-
-    article_id: str
-    canonical_url: str | None
-    content_hash: str | None  # of the last emitted version
-    version: int  # last emitted version, 0 when never emitted
-    first_seen: str
-    last_seen: str
-    last_fetched: str | None
-    first_emitted: str | None  # when a run first wrote it out
-    # Its related list was not followed (reached too many related hops from a listing): a run that
-    # finds it on a listing fetches it again to follow that list.
-    unexpanded: bool = False
-
-
-@dataclass(frozen=True)
-class Emission:
-    """One record that reached the output file."""
-
-    article_id: str
-    canonical_url: str
-    content_hash: str
-    version: int
-
-
-@dataclass
-class StateChanges:
-    """Everything a batch writes in one transaction."""
-
-    emitted: dict[str, Emission]
-    fetched: dict[str, tuple[str, str]]  # article id -> (url, when)
-    discovered: dict[str, str]  # article id -> url, links to articles not held yet
-    unexpanded: dict[str, tuple[str, bool]] = field(default_factory=dict)  # article id -> (url, flag)
-
-    @classmethod
-    def empty(cls) -> StateChanges:
-        return cls(emitted={}, fetched={}, discovered={})
-
-    def __bool__(self) -> bool:
-        return bool(self.emitted or self.fetched or self.discovered or self.unexpanded)
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    run_id: str
-    status: str
-    feeds: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RunHolder:
-    """Who runs on a state: named when a second run is refused."""
-
-    run_id: str
-    pid: int
-    host: str
-    started: str
-
-    @classmethod
-    def this_process(cls, run_id: str, started: str) -> RunHolder:
-        return cls(run_id, os.getpid(), socket.gethostname(), started)
-
-
-class StateStore(ABC):
-    """Per-spider crawl state. Implementations must make :meth:`apply` atomic."""
-
-    @abstractmethod
-    def get(self, spider: str, article_ids: Iterable[str]) -> dict[str, ArticleState]: ...
-
-    @abstractmethod
-    def apply(self, spider: str, changes: StateChanges, now: str) -> None:
-        """Write emissions (only ever moving an article's version forward), fetch times and the
-        frontier: discovered links are added unless held, emitted ids leave it."""
-
-    @abstractmethod
-    def frontier(self, spider: str) -> dict[str, str]:
-        """Article id -> URL of links found but not fetched yet (e.g. by a killed run)."""
-
-    @abstractmethod
-    def lock(self, spider: str, holder: RunHolder) -> None:
-        """Take the spider's state for one run; :class:`StateBusy` names the run holding it.
-        A lock left by a killed run must not block (a store that supports concurrent runs may
-        accept every caller)."""
-
-    @abstractmethod
-    def unlock(self, spider: str) -> None: ...
-
-    @abstractmethod
-    def begin_run(self, spider: str, run_id: str, feeds: Iterable[str], now: str) -> None: ...
-
-    @abstractmethod
-    def set_run_feeds(self, spider: str, run_id: str, feeds: Iterable[str]) -> None:
-        """The files the run writes, which a later run replays if this one is killed."""
-
-    @abstractmethod
-    def end_run(self, spider: str, run_id: str, status: str, now: str) -> None: ...
-
-    @abstractmethod
-    def settled_before(self, spider: str) -> str | None:
-        """When the last run that finished normally ended: what was emitted before then is
-        covered by a complete pagination; what a killed run emitted since is not."""
-
-    @abstractmethod
-    def unfinished_runs(self, spider: str) -> list[RunRecord]:
-        """Runs that began and never ended: they were killed."""
-
-    @abstractmethod
-    def close(self) -> None: ...
-
+from newsspider.errors import StateBusy, StateError
+from newsspider.state.base import ArticleState, RunHolder, RunRecord, StateChanges, StateStore
 
 _T = TypeVar("_T")
 
@@ -346,16 +224,3 @@ class _Transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-def open_store(uri: str, **params: str) -> StateStore:
-    """``sqlite:///relative/path.sqlite3`` or ``sqlite:////absolute/path.sqlite3`` (SQLAlchemy's
-    form); ``%(name)s``-style placeholders are filled from ``params``."""
-    uri = config.fill("NEWSSPIDER_STATE_URI", uri, params) if params else uri
-    scheme = urlsplit(uri).scheme
-    if scheme == "sqlite":
-        path = uri[len("sqlite:///") :] if uri.startswith("sqlite:///") else ""
-        if not path:
-            raise BadInput(f"setting NEWSSPIDER_STATE_URI={uri!r}: expected sqlite:///PATH")
-        return SqliteStateStore(path)
-    raise BadInput(f"setting NEWSSPIDER_STATE_URI={uri!r}: no state store for scheme {scheme!r}; supported: sqlite")

@@ -1,0 +1,174 @@
+"""Where a run lives in Redis, and the scripts that change it atomically.
+
+Keys (prefix ``newsspider:<spider>:``): ``current`` names the run in progress; under
+``run:<id>:`` are ``queue`` (scrapy-redis priority queue), ``seen`` (duplicate filter),
+``leases`` (lease id -> deadline) with ``leased`` (lease id -> request), ``workers`` (worker ->
+last heartbeat), ``seeding``/``seeded`` (the first worker's start requests), ``done``,
+``parts`` (worker -> its part of the report) and ``lost`` (workers that stopped beating).
+Deadlines use Redis's clock, so workers on machines with skewed clocks agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# redis TIME in milliseconds, inside a script.
+_NOW = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+
+# KEYS: current. ARGV: proposed run id, ttl s. -> {run id, 1 if this caller created it}
+JOIN = """
+local cur = redis.call('GET', KEYS[1])
+if cur then redis.call('EXPIRE', KEYS[1], ARGV[2]); return {cur, 0} end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return {ARGV[1], 1}
+"""
+
+# KEYS: queue, leases, leased. ARGV: lease id, lease ms. -> the request taken, or nil.
+TAKE = (
+    _NOW
+    + """
+local item = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #item == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], item[1])
+return item[1]
+"""
+)
+
+# KEYS: leases. ARGV: lease ms, lease ids... -> how many were still held (an expired lease
+# that went back to the queue is not revived).
+RENEW = (
+    _NOW
+    + """
+local n = 0
+for i = 2, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]); n = n + 1
+  end
+end
+return n
+"""
+)
+
+# KEYS: queue, leases, leased. ARGV: lease ids... Gives leased requests back to the queue now.
+RELEASE = """
+for i = 1, #ARGV do
+  local data = redis.call('HGET', KEYS[3], ARGV[i])
+  if data and redis.call('ZREM', KEYS[2], ARGV[i]) == 1 then redis.call('ZADD', KEYS[1], 0, data) end
+  redis.call('HDEL', KEYS[3], ARGV[i])
+end
+return #ARGV
+"""
+
+# KEYS: queue, leases, leased. -> how many expired leases went back to the queue.
+RECLAIM = (
+    _NOW
+    + """
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
+for _, id in ipairs(expired) do
+  local data = redis.call('HGET', KEYS[3], id)
+  if data then redis.call('ZADD', KEYS[1], 0, data) end
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
+end
+return #expired
+"""
+)
+
+# KEYS: queue, leases, seeding, seeded, done, current. ARGV: run id, keep s.
+# -> 1 when the whole run is done (and marks it so), 0 while work is left, -1 when the worker
+# that seeds the run died before it finished seeding.
+FINISH = """
+if redis.call('EXISTS', KEYS[5]) == 1 then return 1 end
+if redis.call('ZCARD', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+  return -1
+end
+redis.call('SET', KEYS[5], 1, 'EX', ARGV[2])
+if redis.call('GET', KEYS[6]) == ARGV[1] then redis.call('DEL', KEYS[6]) end
+return 1
+"""
+
+# KEYS: workers, lost. ARGV: worker, stale ms, keep s. Beats for ``worker`` and returns the
+# workers whose last beat is older than ``stale`` (they are moved to ``lost``).
+BEAT = (
+    _NOW
+    + """
+redis.call('HSET', KEYS[1], ARGV[1], now)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+local gone = {}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if now - tonumber(all[i + 1]) > tonumber(ARGV[2]) then
+    redis.call('HDEL', KEYS[1], all[i]); redis.call('SADD', KEYS[2], all[i]); table.insert(gone, all[i])
+  end
+end
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return gone
+"""
+)
+
+
+@dataclass(frozen=True)
+class RunKeys:
+    spider: str
+    run_id: str
+
+    @property
+    def prefix(self) -> str:
+        return f"newsspider:{self.spider}:run:{self.run_id}:"
+
+    def __getattr__(self, name: str) -> str:
+        if name in ("queue", "seen", "leases", "leased", "workers", "seeding", "seeded", "done", "parts", "lost"):
+            return self.prefix + name
+        raise AttributeError(name)
+
+    def all(self) -> list[str]:
+        return [
+            self.prefix + name
+            for name in ("queue", "seen", "leases", "leased", "workers", "seeding", "seeded", "done", "parts", "lost")
+        ]
+
+
+def current_key(spider: str) -> str:
+    return f"newsspider:{spider}:current"
+
+
+# KEYS: next (ms when the host may next be asked), slots (token -> expiry), delay (the shared
+# AutoThrottle delay, ms). ARGV: token, interval ms, slots allowed, slot ttl ms.
+# -> 0 when the request may go now (it holds a slot), else the ms to wait before asking again.
+ADMIT = (
+    _NOW
+    + """
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 20 end
+local interval = tonumber(ARGV[2])
+local shared = tonumber(redis.call('GET', KEYS[3]) or '0')
+if shared > interval then interval = shared end
+local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
+if nxt > now then return nxt - now end
+redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[1])
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))
+return 0
+"""
+)
+
+# KEYS: delay. ARGV: latency ms, target concurrency, start ms, min ms, max ms, 1 if the answer
+# was a success. Scrapy's AutoThrottle rule, for all workers at once.
+THROTTLE = """
+local cur = tonumber(redis.call('GET', KEYS[1]) or ARGV[3])
+local target = tonumber(ARGV[1]) / tonumber(ARGV[2])
+local new = math.max(target, (cur + target) / 2)
+new = math.min(math.max(tonumber(ARGV[4]), new), tonumber(ARGV[5]))
+if ARGV[6] ~= '1' and new < cur then new = cur end
+redis.call('SET', KEYS[1], math.floor(new), 'EX', 86400)
+return math.floor(new)
+"""
+
+
+def host_keys(host: str) -> list[str]:
+    """Shared by every run and spider that asks this host: politeness is per site, not per run."""
+    return [f"newsspider:host:{host}:{name}" for name in ("next", "slots", "delay")]
