@@ -3,6 +3,7 @@
     python -m bench.run                 # everything (about 10 minutes on 2 cores)
     python -m bench.run --quick         # a smoke run: small sizes, no trafilatura, no file written
     python -m bench.run --before REV    # also measure extraction at git revision REV, same run
+    python -m bench.run --no-cluster    # without section 4 (it needs redis-server and PostgreSQL)
 
 Every target is a ratio of figures measured in the same run, since absolute times drift on
 shared machines.
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import crawl, extraction
+from bench import cluster, crawl, extraction
 
 PROJECT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT / "bench" / "RESULTS.md"
@@ -196,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes, nothing written")
     parser.add_argument("--before", metavar="REV", help="also measure extraction at this git revision")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the several-workers runs (section 4)")
     args = parser.parse_args(argv)
     if args.quick:
         ex = extraction.run(count=40, rounds=1, with_trafilatura=False)
@@ -217,7 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     tp = crawl.throughput(articles=2000, rounds=2)
     print("memory…", flush=True)
     mem = crawl.memory()
-    RESULTS.write_text(render(m, ex, before, tp, mem), "utf-8")
+    text = render(m, ex, before, tp, mem)
+    if not args.no_cluster:
+        print("several workers…", flush=True)
+        several = cluster.run()
+        cluster.versions(several)
+        text += "\n" + cluster.render(m, several, "python -m bench.run")
+    RESULTS.write_text(text, "utf-8")
     print(RESULTS.read_text("utf-8"))
     return 0
 

@@ -16,8 +16,9 @@ from scrapy.settings import BaseSettings
 from newsspider import config
 from newsspider.errors import BadInput
 
-# request.meta key: (key, url) that the shared duplicate filter uses instead of the URL's
-# fingerprint while the request is still for that URL (a redirect elsewhere has its own).
+# request.meta key: (key, url, follows related links) that the shared duplicate filter uses
+# instead of the URL's fingerprint while the request is still for that URL (a redirect
+# elsewhere has its own).
 DEDUPE_KEY = "dedupe_key"
 
 
@@ -57,7 +58,8 @@ def configure(settings: BaseSettings) -> None:
     # Research run D: a blocking pop stalls the reactor; the run ends by ClusterRun, not a timeout.
     settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 0, priority="cmdline")
     extensions = settings.getdict("EXTENSIONS")
-    extensions["newsspider.cluster.run.ClusterRun"] = 400  # before CrawlState: it names the run
+    # First of all: it names the run, which the output files, the state and the report use.
+    extensions["newsspider.cluster.run.ClusterRun"] = -100
     settings.set("EXTENSIONS", extensions, priority="cmdline")
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     middlewares["newsspider.cluster.politeness.SharedPoliteness"] = 990  # last before the download

@@ -4,7 +4,8 @@ Keys (prefix ``newsspider:<spider>:``): ``current`` names the run in progress; u
 ``run:<id>:`` are ``queue`` (scrapy-redis priority queue), ``seen`` (duplicate filter),
 ``leases`` (lease id -> deadline) with ``leased`` (lease id -> request), ``workers`` (worker ->
 last heartbeat), ``seeding``/``seeded`` (the first worker's start requests), ``done``,
-``parts`` (worker -> its part of the report) and ``lost`` (workers that stopped beating).
+``parts`` (worker -> its part of the report), ``lost`` (workers that stopped beating) and
+``unexpanded`` (article -> related links a worker did not follow: too many hops away).
 Deadlines use Redis's clock, so workers on machines with skewed clocks agree.
 """
 
@@ -15,12 +16,46 @@ from dataclasses import dataclass
 # redis TIME in milliseconds, inside a script.
 _NOW = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 
-# KEYS: current. ARGV: proposed run id, ttl s. -> {run id, 1 if this caller created it}
-JOIN = """
+# KEYS: current. ARGV: proposed run id, keep s, worker, stale ms, "newsspider:<spider>:run:".
+# Joins the run in progress when a worker of it still beats, else starts the proposed one (a
+# run whose workers all stopped is not resumed: the crawl state has what it left). The caller's
+# first beat is written here, so that a worker starting a moment later joins it.
+# -> {run id, 1 if this caller started it}
+JOIN = (
+    _NOW
+    + """
 local cur = redis.call('GET', KEYS[1])
-if cur then redis.call('EXPIRE', KEYS[1], ARGV[2]); return {cur, 0} end
+if cur then
+  local beats = redis.call('HVALS', ARGV[5] .. cur .. ':workers')
+  for _, beat in ipairs(beats) do
+    if now - tonumber(beat) <= tonumber(ARGV[4]) then
+      redis.call('HSET', ARGV[5] .. cur .. ':workers', ARGV[3], now)
+      redis.call('EXPIRE', KEYS[1], ARGV[2])
+      return {cur, 0}
+    end
+  end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('HSET', ARGV[5] .. ARGV[1] .. ':workers', ARGV[3], now)
+redis.call('EXPIRE', ARGV[5] .. ARGV[1] .. ':workers', ARGV[2])
 return {ARGV[1], 1}
+"""
+)
+
+# KEYS: seen. ARGV: key, "1" if the page's related links are to be followed, keep s.
+# -> 1 when already seen. A page fetched without following its related links is seen again
+# once, by a request that follows them (another worker found it closer to a listing).
+SEEN = """
+local follows = ARGV[1] .. ':expand'
+local seen
+if ARGV[2] == '1' then
+  seen = redis.call('SADD', KEYS[1], follows) == 0
+else
+  seen = redis.call('SISMEMBER', KEYS[1], follows) == 1 or redis.call('SADD', KEYS[1], ARGV[1] .. ':leaf') == 0
+end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+if seen then return 1 end
+return 0
 """
 
 # KEYS: queue, leases, leased. ARGV: lease id, lease ms. -> the request taken, or nil.
@@ -111,6 +146,9 @@ return gone
 )
 
 
+RUN_KEYS = ("queue", "seen", "leases", "leased", "workers", "seeding", "seeded", "done", "parts", "lost", "unexpanded")
+
+
 @dataclass(frozen=True)
 class RunKeys:
     spider: str
@@ -118,18 +156,19 @@ class RunKeys:
 
     @property
     def prefix(self) -> str:
-        return f"newsspider:{self.spider}:run:{self.run_id}:"
+        return f"{runs_prefix(self.spider)}{self.run_id}:"
 
     def __getattr__(self, name: str) -> str:
-        if name in ("queue", "seen", "leases", "leased", "workers", "seeding", "seeded", "done", "parts", "lost"):
+        if name in RUN_KEYS:
             return self.prefix + name
         raise AttributeError(name)
 
     def all(self) -> list[str]:
-        return [
-            self.prefix + name
-            for name in ("queue", "seen", "leases", "leased", "workers", "seeding", "seeded", "done", "parts", "lost")
-        ]
+        return [self.prefix + name for name in RUN_KEYS]
+
+
+def runs_prefix(spider: str) -> str:
+    return f"newsspider:{spider}:run:"
 
 
 def current_key(spider: str) -> str:

@@ -55,6 +55,13 @@ class SharedPoliteness:
     async def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).hostname or ""
         token = f"{self.run.worker}:{next(self._tokens)}"
+        self.run.waiting_for_host += 1
+        try:
+            await self._admit(request, host, token)
+        finally:
+            self.run.waiting_for_host -= 1
+
+    async def _admit(self, request: Request, host: str, token: str) -> None:
         waited = 0
         while self.run.error is None:
             try:

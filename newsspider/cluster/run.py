@@ -79,7 +79,10 @@ class ClusterRun:
         }
         spider = crawler.spider
         self.spider_name = spider.name
-        run_id, created = self.scripts["JOIN"](keys=[keys.current_key(spider.name)], args=[spider.run_id, self.keep])
+        run_id, created = self.scripts["JOIN"](
+            keys=[keys.current_key(spider.name)],
+            args=[spider.run_id, self.keep, self.worker, self.lease_ms, keys.runs_prefix(spider.name)],
+        )
         spider.run_id = run_id.decode()
         self.keys = keys.RunKeys(spider.name, spider.run_id)
         self.seeder = bool(created)
@@ -93,6 +96,8 @@ class ClusterRun:
         self.idle = IdleTimer()
         self.loop: task.LoopingCall | None = None
         self._ticks = 0
+        # Requests this worker holds that wait for the host's turn (set by SharedPoliteness).
+        self.waiting_for_host = 0
         self.stats.set_value("newsspider/cluster/role", "seeder" if self.seeder else "joined")
         logger.info(
             "Worker %s %s run %s on %s",
@@ -119,6 +124,16 @@ class ClusterRun:
         """All start requests are in the queue: the run may end once they are all done."""
         self.seeded_all = True
         self._guard(lambda: (self.redis.set(self.keys.seeded, 1, ex=self.keep), self.redis.delete(self.keys.seeding)))
+
+    def share_unexpanded(self, article_id: str, urls: list[str]) -> None:
+        """An article fetched too deep to follow its related list: a worker that finds it closer
+        to a listing follows the list from here instead of fetching the page again."""
+        self._guard(lambda: self.redis.hset(self.keys.unexpanded, article_id, json.dumps(urls)))
+
+    def take_unexpanded(self, article_id: str) -> list[str] | None:
+        key = self.keys.unexpanded
+        result = self._guard(lambda: self.redis.pipeline().hget(key, article_id).hdel(key, article_id).execute())
+        return json.loads(result[0]) if result and result[0] else None
 
     def fail(self, message: str) -> None:
         """The queue failed: stop this worker, with the run failed."""
@@ -164,7 +179,9 @@ class ClusterRun:
                 pipe.expire(key, self.keep)
             pipe.expire(keys.current_key(self.spider_name), self.keep)
             pipe.execute()
-        if self.idle.seconds() > 0 and scheduler.has_pending_requests():
+        if scheduler.has_pending_requests() or self.idle.seconds() >= self.idle_grace:
+            # The engine looks at the queue (and asks spider_idle whether to close) on its own
+            # only every 5 seconds: work another worker queued, or the run's end, comes sooner.
             self.crawler.engine._slot.nextcall.schedule()  # noqa: SLF001
 
     def _beat(self) -> None:

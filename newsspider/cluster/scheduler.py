@@ -25,7 +25,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from newsspider.cluster import DEDUPE_KEY
+from newsspider.cluster import DEDUPE_KEY, keys
 from newsspider.cluster.run import ClusterRun
 
 logger = logging.getLogger(__name__)
@@ -38,14 +38,15 @@ class RunDupeFilter(RFPDupeFilter):
         super().__init__(server, key)
         self.keep = keep
         self.fingerprinter = fingerprinter
+        self.seen = server.register_script(keys.SEEN)
 
     def request_fingerprint(self, request: Request) -> str:
-        key, url = request.meta.get(DEDUPE_KEY) or (None, None)
-        if key and url == request.url:
-            return key
         return self.fingerprinter.fingerprint(request).hex()
 
     def request_seen(self, request: Request) -> bool:
+        key, url, follows = request.meta.get(DEDUPE_KEY) or (None, None, False)
+        if key and url == request.url:
+            return bool(self.seen(keys=[self.key], args=[key, "1" if follows else "0", self.keep]))
         pipe = self.server.pipeline()
         pipe.sadd(self.key, self.request_fingerprint(request)).expire(self.key, self.keep)
         added, _ = pipe.execute()
@@ -118,7 +119,9 @@ class LeasedScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
-        if self.run.error is not None:
+        if self.run.error is not None or self.run.waiting_for_host:
+            # Take only what this worker can send now: a request held while it waits for the
+            # host's turn is one another worker could have sent (fair shares, research run F3).
             return None
         lease_id = f"{self.run.worker}:{next(self._ids)}"
         request = self.run._guard(lambda: self.queue.take(self.run, lease_id))

@@ -88,6 +88,7 @@ class BannedbookSpider(NewsSpider):
         self.failed_listings: list[dict[str, str]] = []
         self.failed_starts: dict[str, str] = {}
         self.crawl_state: CrawlState | None = None  # set in start(), once the crawl's extensions exist
+        self._cluster: Any = None  # the ClusterRun of a crawl with several workers, set in start()
 
     @classmethod
     def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> BannedbookSpider:
@@ -117,6 +118,7 @@ class BannedbookSpider(NewsSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.crawl_state = self.crawler.get_extension(CrawlState)
+        self._cluster = self._cluster_run()
         if hasattr(self, "state"):
             # With JOBDIR, Scrapy pickles spider.state between pause and resume: what was requested
             # and how deep must survive with the request queue, or a resumed crawl loses links.
@@ -249,7 +251,10 @@ class BannedbookSpider(NewsSpider):
     def related_requests(self, response: Response, article_id: str, urls: list[str]) -> Iterator[scrapy.Request]:
         """Requests for an article page's related links, as deep as ``related_depth`` allows."""
         meta = response.request.meta if response.request is not None else {}
-        depth = min(self._depth.get(article_id, meta.get("depth_hops", 0)), self._deepest())
+        # The request's own depth counts too: with several workers, this worker may know the
+        # article only from a deeper link than the one another worker queued.
+        hops = meta.get("depth_hops", 0)
+        depth = min(self._depth.get(article_id, hops), hops, self._deepest())
         yield from self._follow_related(article_id, response.url, urls, depth)
 
     def _follows_related_at(self, depth: int) -> bool:
@@ -264,6 +269,8 @@ class BannedbookSpider(NewsSpider):
                 self._unexpanded[article_id] = urls
                 if len(self._unexpanded) > UNEXPANDED_MAX:
                     self._unexpanded.popitem(last=False)
+                if self._cluster is not None:
+                    self._cluster.share_unexpanded(article_id, urls)
             return
         for related_url in urls:
             yield from self._follow_article(related_url, "related", depth + 1)
@@ -293,6 +300,14 @@ class BannedbookSpider(NewsSpider):
                 # Fetched too deep to follow its related list; this link brings it closer.
                 yield from self._follow_related(article_id, url, self._unexpanded.pop(article_id), depth)
             return
+        if self._cluster is not None and self._follows_related_at(depth):
+            shared = self._cluster.take_unexpanded(article_id)
+            if shared is not None:
+                # Another worker of this run fetched it too deep to follow its related list.
+                self._requested_ids.add(article_id)
+                self._count("links/expanded_from_run")
+                yield from self._follow_related(article_id, url, shared, depth)
+                return
         if self._holds(article_id):
             if (
                 via in ("listing", "start")
@@ -323,8 +338,9 @@ class BannedbookSpider(NewsSpider):
         meta = {"page_kind": kind, "via": via, "depth_hops": depth, "start_url": start_url}
         parsed = site.parse_article_url(url)
         if parsed is not None:
-            # One article, whichever variant (zh-tw, AMP) a worker found it by.
-            meta[DEDUPE_KEY] = (f"article:{parsed.article_id}", url)
+            # One article, whichever variant (zh-tw, AMP) a worker found it by; fetched again only
+            # when its related list is now to be followed and its first fetch did not follow it.
+            meta[DEDUPE_KEY] = (f"article:{parsed.article_id}", url, self._follows_related_at(depth))
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, meta=meta)
 
     def _deepest(self) -> int:
@@ -352,12 +368,14 @@ class BannedbookSpider(NewsSpider):
             return
         self._count("requests/article/fallback_traditional")
         meta = request.meta
-        yield self._article_request(
+        fallback = self._article_request(
             site.article_url(request.url, traditional=True),
             meta.get("via", "start"),
             meta.get("depth_hops", 0),
             meta.get("start_url"),
         )
+        # The same article as the page that failed: a duplicate filter keyed by article id must let it through.
+        yield fallback.replace(dont_filter=True)
 
     def _failed(self, url: str, reason: str) -> None:
         """Articles this run could not fetch, for the run report."""
