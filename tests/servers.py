@@ -1,176 +1,38 @@
-"""Real Redis and PostgreSQL servers on free loopback ports, in temporary folders.
+"""Real Redis and PostgreSQL servers for the tests (newsspider/cluster/local.py).
 
 The README's test command installs them (tests/install-servers). Where a server is missing,
 its tests skip with the reason on a developer's machine and fail under CI (``CI`` set), so a
-green CI never hides a missing install. PostgreSQL refuses to run as root: as root, it runs as
-the ``postgres`` user that Debian's package creates.
+green CI never hides a missing install.
 """
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-PASSWORD = "test-secret"
+from newsspider.cluster import local
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def require(binary: str) -> str:
-    """The binary's path; else skip (fail under CI) naming what installs it."""
-    found = shutil.which(binary) or next(
-        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{binary}"), reverse=True)), None
-    )
-    if found:
-        return found
-    message = f"{binary} missing: the README's test command installs it (tests/install-servers)"
+def _missing(exc: local.ServerMissing) -> None:
+    message = f"{exc}: the README's test command installs it (tests/install-servers)"
     if os.environ.get("CI"):
-        pytest.fail(message + " and CI must have it")
+        pytest.fail(message + ", and CI must have it")
     pytest.skip(message)
 
 
-def _wait(check, what: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited: {log.read_text(errors='replace')[-2000:] if log.exists() else ''}")
-        try:
-            if check():
-                return
-        except Exception:  # not up yet: connection refused, starting up
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not start in {timeout} s")
-
-
-class RedisServer:
-    """redis-server with a password and no persistence (unless ``appendonly``)."""
-
+class RedisServer(local.RedisServer):
     def __init__(self, folder: Path, appendonly: bool = False):
-        self.binary = require("redis-server")
-        self.folder = folder
-        self.port = free_port()
-        self.appendonly = appendonly
-        self.process: subprocess.Popen | None = None
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"redis://:{PASSWORD}@127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        import redis
-
-        log = self.folder / "redis.log"
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-                "--requirepass", PASSWORD, "--save", "", "--appendonly", "yes" if self.appendonly else "no",
-                "--logfile", str(log), "--daemonize", "no",
-            ],
-        )  # fmt: skip
-        _wait(lambda: redis.Redis.from_url(self.url).ping(), "redis-server", self.process, log)
-
-    def client(self):
-        import redis
-
-        return redis.Redis.from_url(self.url)
-
-    def kill9(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        try:
+            super().__init__(folder, appendonly)
+        except local.ServerMissing as exc:
+            _missing(exc)
 
 
-class PostgresServer:
-    """A PostgreSQL cluster of its own (initdb), with a password-protected ``newsspider`` role."""
-
+class PostgresServer(local.PostgresServer):
     def __init__(self):
-        self.initdb = require("initdb")
-        self.postgres = require("postgres")
-        # Its own folder straight under /tmp: the postgres user cannot enter pytest's (mode 700) ones.
-        self.folder = Path(tempfile.mkdtemp(prefix="newsspider-pg-"))
-        self.folder.chmod(0o755)
-        self.data = self.folder / "data"
-        self.port = free_port()
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
-            try:
-                pwd.getpwnam("postgres")
-            except KeyError:
-                pytest.fail("running as root, PostgreSQL needs the unprivileged 'postgres' user (Debian's package)")
-            shutil.chown(self.folder, "postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        password_file = self.folder / "password"
-        password_file.write_text(PASSWORD)
-        if self.as_user:
-            shutil.chown(password_file, "postgres")
-        subprocess.run(
-            [*self.as_user, self.initdb, "-D", str(self.data), "-U", "newsspider", "--auth=scram-sha-256",
-             f"--pwfile={password_file}", "-E", "UTF8", "--locale=C.UTF-8"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        self.process: subprocess.Popen | None = None
-        self.start()
-        self.sql("postgres", "CREATE DATABASE newsspider")
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://newsspider:{PASSWORD}@127.0.0.1:{self.port}/newsspider"
-
-    def start(self) -> None:
-        import psycopg
-
-        log = self.folder / "postgres.log"
-        with log.open("a") as out:
-            self.process = subprocess.Popen(
-                [*self.as_user, self.postgres, "-D", str(self.data), "-p", str(self.port), "-h", "127.0.0.1",
-                 "-k", str(self.folder), "-c", "fsync=on"],
-                stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        admin = self.url.rsplit("/", 1)[0] + "/postgres"
-        _wait(lambda: psycopg.connect(admin, connect_timeout=2).close() or True, "postgres", self.process, log)
-
-    def sql(self, database: str, statement: str, *params: object) -> list[tuple]:
-        import psycopg
-
-        with psycopg.connect(self.url.rsplit("/", 1)[0] + "/" + database, autocommit=True) as db:
-            cursor = db.execute(statement, params or None)
-            return cursor.fetchall() if cursor.description else []
-
-    def kill9(self) -> None:
-        """Kill the postmaster and its backends at once (a crash; committed data is in the WAL)."""
-        postmaster = (self.data / "postmaster.pid").read_text().split()[0]
-        subprocess.run(["pkill", "-KILL", "-P", postmaster], check=False)  # its backends
-        os.kill(int(postmaster), signal.SIGKILL)
-        self.process.wait()
-
-    def restart(self, down_for: float = 1.0) -> None:
-        self.kill9()
-        time.sleep(down_for)
-        self.start()
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            super().__init__()
+        except local.ServerMissing as exc:
+            _missing(exc)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -246,3 +248,34 @@ def test_workers_log_no_scrapy_redis_deprecation(cluster) -> None:
 
 def json_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+def test_the_local_cluster_command_crawls_the_sample_site_with_two_workers(tmp_path: Path) -> None:
+    """``python -m newsspider cluster``: its own Redis, PostgreSQL and sample site, two workers."""
+    from tests.conftest import PROJECT, subprocess_env
+    from tests.servers import PostgresServer as RequirePostgres
+
+    RequirePostgres().stop()  # skips (fails under CI) when the servers are missing
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsspider",
+            "cluster",
+            "--workers",
+            "2",
+            "--articles",
+            "40",
+            "--output",
+            str(tmp_path),
+        ],
+        cwd=PROJECT,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "missing: 0  unexpected: 0  duplicates: 0" in result.stdout
+    assert result.stdout.count(": exit 0, ") == 2
+    assert "queue: redis://:***@" in result.stdout  # the password is never printed
