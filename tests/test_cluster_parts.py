@@ -266,3 +266,30 @@ def test_a_state_server_lost_mid_run_is_retried_for_a_bounded_time_then_fails(po
         postgres.start()
     assert opened.get("bannedbook", ["1"]) == {}  # and it reconnects once the server is back
     opened.close()
+
+
+@pytest.mark.parametrize("ci", ["", "1"])
+def test_a_missing_server_skips_locally_and_fails_under_ci(monkeypatch, tmp_path: Path, ci: str) -> None:
+    """A green CI can never hide a missing install: without the binary, CI fails the test."""
+    from _pytest.outcomes import Failed, Skipped
+
+    from newsspider.cluster import local
+
+    def missing(binary: str) -> str:
+        raise local.ServerMissing(f"{binary} is not installed")
+
+    monkeypatch.setattr(local, "find", missing)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(Failed if ci else Skipped, match="redis-server is not installed"):
+        RedisServer(tmp_path)
+
+
+def test_a_worker_closing_keeps_the_runs_seen_set(r) -> None:
+    """scrapy-redis's filter deletes its set on close, under the other workers still crawling."""
+    from scrapy.utils.test import get_crawler
+
+    from newsspider.cluster.scheduler import RunDupeFilter
+
+    r.sadd(RUN.seen, "article:1:leaf")
+    RunDupeFilter(r, RUN.seen, 60, get_crawler().request_fingerprinter).close("finished")
+    assert r.smembers(RUN.seen) == {b"article:1:leaf"}

@@ -52,6 +52,9 @@ class RunDupeFilter(RFPDupeFilter):
         added, _ = pipe.execute()
         return added == 0
 
+    def close(self, reason: str = "") -> None:
+        """Keep the set: scrapy-redis's deletes it, under the workers still crawling (it expires)."""
+
     def log(self, request: Request, spider: Spider) -> None:
         logger.debug("Filtered duplicate request: %s", request)
 
