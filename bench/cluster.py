@@ -209,6 +209,7 @@ def redis_memory(count: int = 100_000) -> dict[str, float]:
     from tests.servers import RedisServer
 
     spider = BannedbookSpider()
+    spider.related_depth = 1  # what from_crawler sets from the settings
     base = "https://www.bannedbook.org/bnews"
     out = {}
     with tempfile.TemporaryDirectory(prefix="newsspider-redis-") as tmp:
@@ -227,7 +228,7 @@ def redis_memory(count: int = 100_000) -> dict[str, float]:
                     )
                 ),
             ),
-            "seen article id": lambda i: f"article:{2_000_000 + i}",
+            "seen article id": lambda i: f"article:{2_000_000 + i}:expand",
             "seen fingerprint": lambda i: os.urandom(20).hex(),
         }
         try:
