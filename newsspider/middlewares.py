@@ -106,6 +106,12 @@ class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
         super().__init__(crawler)
         logging.getLogger(robotstxt.__name__).addFilter(_without_traceback)
 
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        # What the run obeys, in its log: a robots.txt that came back empty allows everything.
+        log = logging.getLogger(__name__)
+        log.info("robots.txt of %s: HTTP %d, %d bytes", netloc, response.status, len(response.body))
+        await super()._parse_robots(response, netloc, request)
+
 
 class Blocked(IgnoreRequest):
     """The site answered with a bot challenge instead of the page."""

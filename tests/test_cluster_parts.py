@@ -293,3 +293,38 @@ def test_a_worker_closing_keeps_the_runs_seen_set(r) -> None:
     r.sadd(RUN.seen, "article:1:leaf")
     RunDupeFilter(r, RUN.seen, 60, get_crawler().request_fingerprinter).close("finished")
     assert r.smembers(RUN.seen) == {b"article:1:leaf"}
+
+
+class _Run:
+    """ClusterRun's answer to the spider, without servers (single-process unit test)."""
+
+    def __init__(self, seeder: bool):
+        self.seeder = seeder
+        self.seeded_calls = 0
+
+    def seeds(self) -> bool:
+        return self.seeder
+
+    def seeded(self) -> None:
+        self.seeded_calls += 1
+
+
+@pytest.mark.parametrize("seeder", [True, False])
+def test_only_the_seeding_worker_queues_start_requests_and_says_when_done(monkeypatch, seeder: bool) -> None:
+    """scrapy-redis's start_requests is dead code on Scrapy 2.19: the spider's async start() seeds."""
+    import asyncio
+
+    from newsspider.spiders.bannedbook import BannedbookSpider
+    from tests.conftest import project_crawler
+
+    crawler = project_crawler()
+    spider = BannedbookSpider.from_crawler(crawler, start_urls="https://www.bannedbook.org/bnews/worldnews/")
+    run = _Run(seeder)
+    monkeypatch.setattr(spider, "_cluster_run", lambda: run)
+
+    async def collect() -> list:
+        return [request async for request in spider.start()]
+
+    requests = asyncio.run(collect())
+    assert [r.url for r in requests] == (["https://www.bannedbook.org/bnews/worldnews/"] if seeder else [])
+    assert run.seeded_calls == (1 if seeder else 0)
