@@ -77,8 +77,9 @@ NEWSSPIDER_REPORT_URI = "output/%(name)s/%(run_id)s.report.json"
 NEWSSPIDER_STATE_ENABLED = True
 NEWSSPIDER_STATE_URI = "sqlite:///state/%(name)s.sqlite3"
 NEWSSPIDER_STATE_COMMIT_EVERY = 100
-# A PostgreSQL state lost mid-run (a restart) is retried this long before the run fails.
-NEWSSPIDER_STATE_RETRY_FOR = 60.0
+# A PostgreSQL state lost mid-run (a restart) is retried this long before the run fails; with a
+# queue, shorter than NEWSSPIDER_QUEUE_LEASE (a waiting worker does not beat).
+NEWSSPIDER_STATE_RETRY_FOR = 30.0
 # Crawling with several workers (README: "Crawling on several machines"); None = one process.
 NEWSSPIDER_QUEUE_URI = None
 # A worker's hold on a request it took; a dead worker's requests go back to the queue after it.

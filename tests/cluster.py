@@ -44,6 +44,7 @@ class Workers:
             "NEWSSPIDER_DEFAULT_FEED": str(folder / "%(run_id)s.jsonl"),
             "NEWSSPIDER_REPORT_URI": str(folder / "%(run_id)s.report.json"),
             "NEWSSPIDER_QUEUE_LEASE": 4,
+            "NEWSSPIDER_STATE_RETRY_FOR": 2,
             "NEWSSPIDER_HOST_DELAY": 0,
             "NEWSSPIDER_HOST_CONCURRENCY": 4,
             "LOG_FILE": folder / "crawl.log",

@@ -183,7 +183,9 @@ def test_redis_killed_fails_the_run_loudly_and_the_next_run_completes(cluster, r
 
 def test_postgres_restarted_mid_run_is_waited_for(cluster, postgres: PostgresServer) -> None:
     workers = cluster(delay=0.1)
-    processes = workers.start(2, NEWSSPIDER_HOST_CONCURRENCY=2, NEWSSPIDER_QUEUE_LEASE=30)
+    processes = workers.start(
+        2, NEWSSPIDER_HOST_CONCURRENCY=2, NEWSSPIDER_QUEUE_LEASE=30, NEWSSPIDER_STATE_RETRY_FOR=20
+    )
     wait_until(lambda: len(workers.records()) >= 5, what="records before the restart")
     postgres.restart(down_for=1.5)
     assert [p.wait(timeout=240) for p in processes] == [0, 0]
@@ -254,8 +256,10 @@ def test_the_local_cluster_command_crawls_the_sample_site_with_two_workers(tmp_p
     """``python -m newsspider cluster``: its own Redis, PostgreSQL and sample site, two workers."""
     from tests.conftest import PROJECT, subprocess_env
     from tests.servers import PostgresServer as RequirePostgres
+    from tests.servers import RedisServer as RequireRedis
 
     RequirePostgres().stop()  # skips (fails under CI) when the servers are missing
+    RequireRedis(tmp_path).stop()
     result = subprocess.run(
         [
             sys.executable,

@@ -244,6 +244,7 @@ def test_a_record_committed_is_claimed_again_only_by_its_own_worker_and_run(post
     assert opened.commit_record("bannedbook", emission, {"articleId": "7"}, "run-1", "now") is True
     assert opened.commit_record("bannedbook", emission, {"articleId": "7"}, "run-2", "now") is False
     assert opened.records("bannedbook") == [{"articleId": "7"}]
+    assert opened.records("bannedbook", "run-2") == []
     opened.close()
 
 

@@ -23,9 +23,17 @@ DEDUPE_KEY = "dedupe_key"
 
 
 def check(settings: BaseSettings) -> None:
-    """Several workers need a state they all share."""
+    """Several workers need a state they all share, and a state outage shorter than a lease (a
+    worker waiting for PostgreSQL does not beat, and would lose its requests to the others)."""
     if not config.setting(settings, "NEWSSPIDER_QUEUE_URI") or not config.setting(settings, "NEWSSPIDER_STATE_ENABLED"):
         return
+    retry_for = config.setting(settings, "NEWSSPIDER_STATE_RETRY_FOR")
+    lease = config.setting(settings, "NEWSSPIDER_QUEUE_LEASE")
+    if retry_for >= lease:
+        raise BadInput(
+            f"setting NEWSSPIDER_STATE_RETRY_FOR={retry_for:g}: with a queue it must be shorter than"
+            f" NEWSSPIDER_QUEUE_LEASE={lease:g}"
+        )
     if urlsplit(config.setting(settings, "NEWSSPIDER_STATE_URI")).scheme not in ("postgresql", "postgres"):
         raise BadInput(
             "setting NEWSSPIDER_QUEUE_URI needs a state the workers share: set NEWSSPIDER_STATE_URI=postgresql://..."
@@ -33,22 +41,37 @@ def check(settings: BaseSettings) -> None:
         )
 
 
+_BAD = object()
+SINGLE_PROCESS_FEED = "output/%(name)s/%(run_id)s.jsonl"
+WORKER_FEED = "output/%(name)s/%(run_id)s.%(worker)s.jsonl"  # worker: host-pid (NewsSpider.worker)
+
+
+def _parsed(settings: BaseSettings, name: str) -> object:
+    """A setting's value as the crawl will read it ("None" given with -s is None), or _BAD: the
+    spider refuses that one with one line, before anything starts."""
+    try:
+        return config.setting(settings, name)
+    except BadInput:
+        return _BAD
+
+
 def configure(settings: BaseSettings) -> None:
     """Switch a crawl to the shared queue when ``NEWSSPIDER_QUEUE_URI`` is set (else leave it
     alone). Values are checked later, by :func:`check` and the spider, which refuse bad ones."""
-    uri = settings.get("NEWSSPIDER_QUEUE_URI")
-    if not uri:
+    if _parsed(settings, "NEWSSPIDER_QUEUE_URI") in (None, _BAD):
         return
     # The run's budget per host, taken from the one-worker settings unless given: the shared
     # limiter enforces it for all workers together, so the local delays are switched off.
-    if settings.get("NEWSSPIDER_HOST_DELAY") is None:
-        settings.set("NEWSSPIDER_HOST_DELAY", settings.getfloat("DOWNLOAD_DELAY"), priority="cmdline")
-    if settings.get("NEWSSPIDER_HOST_CONCURRENCY") is None:
-        settings.set(
-            "NEWSSPIDER_HOST_CONCURRENCY", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), priority="cmdline"
-        )
-    if settings.get("NEWSSPIDER_HOST_AUTOTHROTTLE") is None:
-        settings.set("NEWSSPIDER_HOST_AUTOTHROTTLE", settings.getbool("AUTOTHROTTLE_ENABLED"), priority="cmdline")
+    for name, value in (
+        ("NEWSSPIDER_HOST_DELAY", settings.getfloat("DOWNLOAD_DELAY")),
+        ("NEWSSPIDER_HOST_CONCURRENCY", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")),
+        ("NEWSSPIDER_HOST_AUTOTHROTTLE", settings.getbool("AUTOTHROTTLE_ENABLED")),
+    ):
+        if _parsed(settings, name) is None:
+            settings.set(name, value, priority="cmdline")
+    if settings.get("NEWSSPIDER_DEFAULT_FEED") == SINGLE_PROCESS_FEED:
+        # Workers on one machine would share one file and one report: one of each per worker.
+        settings.set("NEWSSPIDER_DEFAULT_FEED", WORKER_FEED, priority="cmdline")
     settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
     settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
     settings.set("SCHEDULER", "newsspider.cluster.scheduler.LeasedScheduler", priority="cmdline")

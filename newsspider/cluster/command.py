@@ -16,11 +16,15 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
+import redis
+
 from newsspider.cluster import local
+from newsspider.errors import StateError, Unreachable
 from newsspider.redact import redacted
 from newsspider.samplesite.generator import SampleSite
 from newsspider.samplesite.server import SampleServer
 from newsspider.spiders.bannedbook import BannedbookSpider
+from newsspider.state.postgres import PostgresStateStore
 
 PROJECT = Path(__file__).resolve().parents[2]
 # Loopback: a small per-host budget is still enforced for the run, to show it holds.
@@ -48,7 +52,19 @@ def worker_command(index: int, start_urls: list[str], queue: str, state: str, fo
     return command
 
 
+def check_servers(queue: str | None, state: str | None) -> None:
+    """Servers given on the command line must answer before anything starts."""
+    if queue is not None:
+        try:
+            redis.Redis.from_url(queue, socket_connect_timeout=5).ping()
+        except (redis.RedisError, ValueError) as exc:
+            raise Unreachable(f"--redis {redacted(queue)} cannot be reached: {exc}") from None
+    if state is not None:
+        PostgresStateStore(state).close()
+
+
 def run(workers: int, output: Path, queue: str | None, state: str | None, articles: int, seed: int) -> int:
+    check_servers(queue, state)
     with ExitStack() as stack:
         if queue is None:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="newsspider-redis-")))
@@ -84,10 +100,11 @@ def run(workers: int, output: Path, queue: str | None, state: str | None, articl
             ]
             got += lines
             print(f"worker {i}: exit {status}, {len(lines)} records -> {run_folder / f'worker{i}'}")
-        from newsspider.state.postgres import PostgresStateStore
-
+        run_ids = {path.name.split(".")[0] for path in run_folder.glob("worker*/*.jsonl")}
         store = PostgresStateStore(state)
-        committed = [record["articleId"] for record in store.records(BannedbookSpider.name, latest_only=False)]
+        committed = [
+            record["articleId"] for run_id in run_ids for record in store.records(BannedbookSpider.name, run_id)
+        ]
         store.close()
         expected = set(site.public_ids)
         missing = sorted(expected - set(committed))
@@ -116,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     except local.ServerMissing as exc:
         print(f"newsspider cluster: error: {exc}", file=sys.stderr)
         return 2
+    except (Unreachable, StateError) as exc:
+        print(f"newsspider cluster: error: {exc}", file=sys.stderr)
+        return 5
 
 
 if __name__ == "__main__":

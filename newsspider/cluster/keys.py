@@ -5,7 +5,8 @@ Keys (prefix ``newsspider:<spider>:``): ``current`` names the run in progress; u
 ``leases`` (lease id -> deadline) with ``leased`` (lease id -> request), ``workers`` (worker ->
 last heartbeat), ``seeding``/``seeded`` (the first worker's start requests), ``done``,
 ``parts`` (worker -> its part of the report), ``lost`` (workers that stopped beating) and
-``unexpanded`` (article -> related links a worker did not follow: too many hops away).
+``unexpanded`` (article -> related links a worker did not follow: too many hops away) with
+``closer`` (article -> the fewer hops another worker found it at, while its fetch was pending).
 Deadlines use Redis's clock, so workers on machines with skewed clocks agree.
 """
 
@@ -56,6 +57,32 @@ end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 if seen then return 1 end
 return 0
+"""
+
+# An article fetched too many related hops from a listing to follow its related list ("leaf"),
+# then found closer by another worker: the list is followed once, without a second fetch.
+# KEYS: unexpanded, closer, seen. ARGV: article key ("article:<id>"), depth.
+# -> the leaf's related links (JSON) when it was parsed already; 1 when a leaf fetch is pending
+# (its worker follows the list at this depth when it parses it); 0 when no leaf is pending.
+CLOSER = """
+local links = redis.call('HGET', KEYS[1], ARGV[1])
+if links then redis.call('HDEL', KEYS[1], ARGV[1]); return links end
+local leaf = redis.call('SISMEMBER', KEYS[3], ARGV[1] .. ':leaf') == 1
+if leaf and redis.call('SISMEMBER', KEYS[3], ARGV[1] .. ':expand') == 0 then
+  local known = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or ARGV[2])
+  redis.call('HSET', KEYS[2], ARGV[1], math.min(known, tonumber(ARGV[2])))
+  return 1
+end
+return 0
+"""
+
+# KEYS: unexpanded, closer. ARGV: article key, related links (JSON). A leaf being parsed: the
+# depth another worker found it at (follow the list there), or nil after keeping the list.
+LEAF = """
+local depth = redis.call('HGET', KEYS[2], ARGV[1])
+if depth then redis.call('HDEL', KEYS[2], ARGV[1]); return tonumber(depth) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return false
 """
 
 # KEYS: queue, leases, leased. ARGV: lease id, lease ms. -> the request taken, or nil.
@@ -146,7 +173,20 @@ return gone
 )
 
 
-RUN_KEYS = ("queue", "seen", "leases", "leased", "workers", "seeding", "seeded", "done", "parts", "lost", "unexpanded")
+RUN_KEYS = (
+    "queue",
+    "seen",
+    "leases",
+    "leased",
+    "workers",
+    "seeding",
+    "seeded",
+    "done",
+    "parts",
+    "lost",
+    "unexpanded",
+    "closer",
+)
 
 
 @dataclass(frozen=True)

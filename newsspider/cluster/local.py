@@ -42,6 +42,19 @@ def find(binary: str) -> str:
     return found
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid``, from /proc (no procps needed)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def _wait(check, what: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -159,7 +172,8 @@ class PostgresServer:
     def kill9(self) -> None:
         """Kill the postmaster and its backends at once (a crash; committed data is in the WAL)."""
         postmaster = (self.data / "postmaster.pid").read_text().split()[0]
-        subprocess.run(["pkill", "-KILL", "-P", postmaster], check=False)  # its backends
+        for backend in _children(int(postmaster)):
+            os.kill(backend, signal.SIGKILL)
         os.kill(int(postmaster), signal.SIGKILL)
         self.process.wait()
 

@@ -75,7 +75,7 @@ class ClusterRun:
             raise Unreachable(f"queue {redacted(self.uri)} cannot be reached: {exc}") from None
         self.scripts = {
             name: self.redis.register_script(getattr(keys, name))
-            for name in ("JOIN", "TAKE", "RENEW", "RELEASE", "RECLAIM", "FINISH", "BEAT")
+            for name in ("JOIN", "TAKE", "RENEW", "RELEASE", "RECLAIM", "FINISH", "BEAT", "CLOSER", "LEAF")
         }
         spider = crawler.spider
         self.spider_name = spider.name
@@ -125,15 +125,29 @@ class ClusterRun:
         self.seeded_all = True
         self._guard(lambda: (self.redis.set(self.keys.seeded, 1, ex=self.keep), self.redis.delete(self.keys.seeding)))
 
-    def share_unexpanded(self, article_id: str, urls: list[str]) -> None:
-        """An article fetched too deep to follow its related list: a worker that finds it closer
-        to a listing follows the list from here instead of fetching the page again."""
-        self._guard(lambda: self.redis.hset(self.keys.unexpanded, article_id, json.dumps(urls)))
+    def found_closer(self, article_id: str, depth: int) -> list[str] | bool:
+        """This worker found an article at ``depth`` hops, where its related list is followed.
+        Another worker's fetch that did not follow the list: the list when it is parsed already
+        (follow it here), True when that fetch is pending (its worker follows it), else False."""
+        result = self._guard(
+            lambda: self.scripts["CLOSER"](
+                keys=[self.keys.unexpanded, self.keys.closer, self.keys.seen], args=[f"article:{article_id}", depth]
+            )
+        )
+        if isinstance(result, bytes):
+            return json.loads(result)
+        return result == 1
 
-    def take_unexpanded(self, article_id: str) -> list[str] | None:
-        key = self.keys.unexpanded
-        result = self._guard(lambda: self.redis.pipeline().hget(key, article_id).hdel(key, article_id).execute())
-        return json.loads(result[0]) if result and result[0] else None
+    def parsed_leaf(self, article_id: str, urls: list[str]) -> int | None:
+        """This worker fetched an article without following its related list: the depth another
+        worker found it at meanwhile (follow the list at that depth), else None (the list is kept
+        for a worker that finds it closer later)."""
+        depth = self._guard(
+            lambda: self.scripts["LEAF"](
+                keys=[self.keys.unexpanded, self.keys.closer], args=[f"article:{article_id}", json.dumps(urls)]
+            )
+        )
+        return None if depth is None else int(depth)
 
     def fail(self, message: str) -> None:
         """The queue failed: stop this worker, with the run failed."""

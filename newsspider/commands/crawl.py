@@ -2,7 +2,8 @@
 
 0: the run did its job. 2: refused before fetching anything (a bad argument, setting or file;
 one line names it). 3: the run failed (its report's ``alarms`` say why). 4: another run holds
-the crawl state. 1: Scrapy itself could not start.
+the crawl state. 5: a server the run needs (Redis, PostgreSQL) does not answer at start.
+1: Scrapy itself could not start.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 class Command(ScrapyCrawlCommand):
     def short_desc(self) -> str:
-        return "Run a spider; exit 2 on bad input, 3 when the run failed, 4 when the state is in use"
+        return "Run a spider; exit 2 on bad input, 3 when the run failed, 4 when the state is in use, 5 when a server is down"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:

@@ -265,12 +265,17 @@ class BannedbookSpider(NewsSpider):
         if urls and self.crawl_state is not None:
             self.crawl_state.note_related_followed(article_id, site.article_url(url), followed)
         if not followed:
+            if urls and self._cluster is not None:
+                closer = self._cluster.parsed_leaf(article_id, urls)
+                if closer is not None:
+                    # Another worker of this run found it closer to a listing while it was being fetched.
+                    self._count("links/expanded_from_run")
+                    yield from self._follow_related(article_id, url, urls, closer)
+                    return
             if urls:
                 self._unexpanded[article_id] = urls
                 if len(self._unexpanded) > UNEXPANDED_MAX:
                     self._unexpanded.popitem(last=False)
-                if self._cluster is not None:
-                    self._cluster.share_unexpanded(article_id, urls)
             return
         for related_url in urls:
             yield from self._follow_article(related_url, "related", depth + 1)
@@ -294,19 +299,24 @@ class BannedbookSpider(NewsSpider):
         shallower = depth < self._depth.get(article_id, depth + 1)
         if shallower:
             self._depth[article_id] = depth
+        expand_in_run = self._cluster is not None and self._follows_related_at(depth)
         if article_id in self._requested_ids:
             self._count("links/known_article")
             if shallower and article_id in self._unexpanded:
                 # Fetched too deep to follow its related list; this link brings it closer.
                 yield from self._follow_related(article_id, url, self._unexpanded.pop(article_id), depth)
+            elif shallower and expand_in_run:
+                # This worker's request may have been another worker's fetch (the shared filter).
+                yield from self._expand_in_run(article_id, url, depth)
             return
-        if self._cluster is not None and self._follows_related_at(depth):
-            shared = self._cluster.take_unexpanded(article_id)
-            if shared is not None:
-                # Another worker of this run fetched it too deep to follow its related list.
+        if expand_in_run:
+            closer = self._cluster.found_closer(article_id, depth)
+            if closer is not False:
+                # Another worker of this run fetches (or fetched) it without following its list.
                 self._requested_ids.add(article_id)
-                self._count("links/expanded_from_run")
-                yield from self._follow_related(article_id, url, shared, depth)
+                if isinstance(closer, list):
+                    self._count("links/expanded_from_run")
+                    yield from self._follow_related(article_id, url, closer, depth)
                 return
         if self._holds(article_id):
             if (
@@ -331,6 +341,12 @@ class BannedbookSpider(NewsSpider):
         self._requested_ids.add(article_id)
         self._count(f"requests/article/{via}")
         yield self._article_request(site.article_url(url), via, depth, start_url)
+
+    def _expand_in_run(self, article_id: str, url: str, depth: int) -> Iterator[scrapy.Request]:
+        closer = self._cluster.found_closer(article_id, depth)
+        if isinstance(closer, list):
+            self._count("links/expanded_from_run")
+            yield from self._follow_related(article_id, url, closer, depth)
 
     def _article_request(self, url: str, via: str, depth: int, start_url: str | None = None) -> scrapy.Request:
         # page_kind is what the run report counts pages by; via says how the link was found.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +31,8 @@ class NewsSpider(scrapy.Spider):
             raise BadInput(f"unknown argument {unknown[0]}={kwargs[unknown[0]]!r}: expected one of {known}")
         super().__init__(**kwargs)
         self.run_id = run_id or new_run_id()
+        # Names this process's files when workers share a run (%(worker)s in feed URIs).
+        self.worker = f"{socket.gethostname()}-{os.getpid()}"
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:

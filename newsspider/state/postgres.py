@@ -283,14 +283,15 @@ class PostgresStateStore(StateStore):
         )
         return row[0] if row else None
 
-    def records(self, spider: str, latest_only: bool = True) -> list[dict[str, Any]]:
-        """The committed records, oldest commit first (the README's SQL query, for tests and tools)."""
-        query = (
-            "SELECT DISTINCT ON (article_id) record FROM records WHERE spider = %s ORDER BY article_id, version DESC"
-            if latest_only
-            else "SELECT record FROM records WHERE spider = %s ORDER BY committed, article_id, version"
-        )
-        return [row[0] for row in self._call(lambda db: db.execute(query, (spider,)).fetchall())]
+    def records(self, spider: str, run_id: str | None = None) -> list[dict[str, Any]]:
+        """The committed records, in commit order: every version, or those one run committed."""
+        query = "SELECT record FROM records WHERE spider = %s"
+        params: tuple[str, ...] = (spider,)
+        if run_id is not None:
+            query += " AND run_id = %s"
+            params += (run_id,)
+        query += " ORDER BY committed, article_id, version"
+        return [row[0] for row in self._call(lambda db: db.execute(query, params).fetchall())]
 
     def close(self) -> None:
         self._disconnect()
