@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 class Command(ScrapyCrawlCommand):
     def short_desc(self) -> str:
-        return "Run a spider; exit 2 on bad input, 3 when the run failed, 4 when the state is in use, 5 when a server is down"
+        return "Run a spider; exit 2 on bad input, 3 if the run failed, 4 if the state is in use, 5 if a server is down"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
