@@ -66,8 +66,8 @@ def expected(articles: int = ARTICLES) -> set[str]:
 
 
 def test_two_workers_emit_every_article_once_and_share_the_work(cluster) -> None:
-    workers = cluster()
-    assert workers.run(2) == [0, 0]
+    workers = cluster(delay=0.15)  # a crawl of several seconds: longer than a worker's start-up
+    assert workers.run(2, NEWSSPIDER_HOST_CONCURRENCY=2) == [0, 0]
     want = expected()
     lines = workers.lines(0) + workers.lines(1)
     assert sorted(lines) == sorted(want)  # every article once across both outputs

@@ -100,7 +100,7 @@ def run(workers: int, output: Path, queue: str | None, state: str | None, articl
             ]
             got += lines
             print(f"worker {i}: exit {status}, {len(lines)} records -> {run_folder / f'worker{i}'}")
-        run_ids = {path.name.split(".")[0] for path in run_folder.glob("worker*/*.jsonl")}
+        run_ids = {path.stem for path in run_folder.glob("worker*/*.jsonl")}  # the feed is <run id>.jsonl
         store = PostgresStateStore(state)
         committed = [
             record["articleId"] for run_id in run_ids for record in store.records(BannedbookSpider.name, run_id)
