@@ -39,8 +39,13 @@ def _seconds(value: Any) -> float:
     return number
 
 
+def _is_none(value: Any) -> bool:
+    """None, or how -s spells it."""
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null"))
+
+
 def _optional_seconds(value: Any) -> float | None:
-    return None if value in (None, "", "None", "none", "null") else _seconds(value)
+    return None if _is_none(value) else _seconds(value)
 
 
 def _positive_seconds(value: Any) -> float:
@@ -51,7 +56,7 @@ def _positive_seconds(value: Any) -> float:
 
 
 def _queue_uri(value: Any) -> str | None:
-    if value in (None, "", "None"):
+    if _is_none(value):
         return None
     if not isinstance(value, str) or urlsplit(value).scheme not in ("redis", "rediss", "unix"):
         raise ValueError
@@ -159,10 +164,10 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_QUEUE_IDLE_GRACE": Rule(_seconds, "seconds >= 0"),
     "NEWSSPIDER_HOST_DELAY": Rule(_optional_seconds, "seconds >= 0, or None for DOWNLOAD_DELAY"),
     "NEWSSPIDER_HOST_CONCURRENCY": Rule(
-        lambda v: None if v in (None, "", "None") else _whole(v, 1), "a whole number >= 1, or None"
+        lambda v: None if _is_none(v) else _whole(v, 1), "a whole number >= 1, or None"
     ),
     "NEWSSPIDER_HOST_AUTOTHROTTLE": Rule(
-        lambda v: None if v in (None, "", "None") else _boolean(v), "True, False, or None for AUTOTHROTTLE_ENABLED"
+        lambda v: None if _is_none(v) else _boolean(v), "True, False, or None for AUTOTHROTTLE_ENABLED"
     ),
     "NEWSSPIDER_STATE_COMMIT_EVERY": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_REFRESH_AFTER": Rule(_optional_seconds, "seconds >= 0, or None for never"),

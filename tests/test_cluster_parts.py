@@ -329,3 +329,54 @@ def test_only_the_seeding_worker_queues_start_requests_and_says_when_done(monkey
     requests = asyncio.run(collect())
     assert [r.url for r in requests] == (["https://www.bannedbook.org/bnews/worldnews/"] if seeder else [])
     assert run.seeded_calls == (1 if seeder else 0)
+
+
+def closer(r, article: str, depth: int):
+    return script(r, "CLOSER")(keys=[RUN.unexpanded, RUN.closer, RUN.seen], args=[f"article:{article}", depth])
+
+
+def leaf(r, article: str, urls: str):
+    return script(r, "LEAF")(keys=[RUN.unexpanded, RUN.closer], args=[f"article:{article}", urls])
+
+
+def test_an_article_found_closer_has_its_related_list_followed_once_whichever_comes_first(r) -> None:
+    """Worker A fetches an article too many hops away to follow its list; worker B finds it on a
+    listing. Before A parses it, B leaves a mark that A follows; after, B takes A's list."""
+    assert closer(r, "1", 0) == 0  # nobody fetches it: B requests it itself
+    seen(r, "article:2", follows=False)  # A's fetch, pending
+    assert closer(r, "2", 0) == 1  # B marks it
+    assert leaf(r, "2", '["u"]') == 0  # A, parsing it, follows the list at depth 0
+    assert r.hlen(RUN.closer) == 0 and r.hlen(RUN.unexpanded) == 0
+    seen(r, "article:3", follows=False)
+    assert leaf(r, "3", '["v", "w"]') is None  # A parsed it first: the list is kept
+    assert closer(r, "3", 0) == b'["v", "w"]'  # and B follows it, once
+    assert closer(r, "3", 0) == 1 and leaf(r, "3", "[]") == 0  # a second finder only marks it
+
+
+def test_none_given_for_the_host_budget_takes_the_one_worker_settings() -> None:
+    settings = project(
+        NEWSSPIDER_QUEUE_URI="redis://:x@127.0.0.1:1/0",
+        NEWSSPIDER_HOST_DELAY="None",
+        NEWSSPIDER_HOST_CONCURRENCY="none",
+        NEWSSPIDER_HOST_AUTOTHROTTLE="None",
+    )
+    cluster.configure(settings)
+    assert settings.getfloat("NEWSSPIDER_HOST_DELAY") == project_settings.DOWNLOAD_DELAY
+    assert settings.getint("NEWSSPIDER_HOST_CONCURRENCY") == project_settings.CONCURRENT_REQUESTS_PER_DOMAIN
+    assert settings.getbool("NEWSSPIDER_HOST_AUTOTHROTTLE") is project_settings.AUTOTHROTTLE_ENABLED
+    untouched = project(NEWSSPIDER_QUEUE_URI="None")
+    cluster.configure(untouched)
+    assert untouched.get("SCHEDULER") == "scrapy.core.scheduler.Scheduler"
+
+
+def test_a_state_retry_as_long_as_a_lease_is_refused() -> None:
+    from newsspider.errors import BadInput
+
+    settings = project(
+        NEWSSPIDER_QUEUE_URI="redis://:x@127.0.0.1:1/0",
+        NEWSSPIDER_STATE_URI="postgresql://u:p@127.0.0.1:1/db",
+        NEWSSPIDER_STATE_RETRY_FOR=60,
+        NEWSSPIDER_QUEUE_LEASE=60,
+    )
+    with pytest.raises(BadInput, match="NEWSSPIDER_STATE_RETRY_FOR=60: .* shorter than NEWSSPIDER_QUEUE_LEASE=60"):
+        cluster.check(settings)

@@ -7,6 +7,7 @@ package creates. Both require a password (the queue holds pickled requests).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -172,9 +173,9 @@ class PostgresServer:
     def kill9(self) -> None:
         """Kill the postmaster and its backends at once (a crash; committed data is in the WAL)."""
         postmaster = (self.data / "postmaster.pid").read_text().split()[0]
-        for backend in _children(int(postmaster)):
-            os.kill(backend, signal.SIGKILL)
-        os.kill(int(postmaster), signal.SIGKILL)
+        for pid in [*_children(int(postmaster)), int(postmaster)]:
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                os.kill(pid, signal.SIGKILL)
         self.process.wait()
 
     def restart(self, down_for: float = 1.0) -> None:
