@@ -158,6 +158,10 @@ def test_a_killed_worker_loses_nothing_and_its_lines_are_not_emitted_again(clust
     report = workers.reports(0)[-1]
     assert report["verdict"] == "ok"
     assert any(part.get("lost") for part in report["workers"].values())
+    # The state knows: the dead worker's part is lost, the run finished (its pages bound the next run).
+    parts = workers.postgres.sql(workers.database, "SELECT status FROM run_workers WHERE run_id = %s", report["runId"])
+    assert sorted(status for (status,) in parts) == ["finished", "lost"]
+    assert workers.postgres.sql(workers.database, "SELECT status FROM runs") == [("finished",)]
 
 
 def test_redis_killed_fails_the_run_loudly_and_the_next_run_completes(cluster, redis_server: RedisServer) -> None:

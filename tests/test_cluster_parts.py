@@ -380,3 +380,76 @@ def test_a_state_retry_as_long_as_a_lease_is_refused() -> None:
     )
     with pytest.raises(BadInput, match="NEWSSPIDER_STATE_RETRY_FOR=60: .* shorter than NEWSSPIDER_QUEUE_LEASE=60"):
         cluster.check(settings)
+
+
+def scheduler(r, lease_ms: int = 300):
+    """A LeasedScheduler over the real Redis, with the parts of ClusterRun it uses."""
+    from types import SimpleNamespace
+
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from newsspider.cluster.scheduler import LeasedScheduler
+
+    names = ("TAKE", "RENEW", "RELEASE", "RECLAIM")
+    run = SimpleNamespace(
+        redis=r, keys=RUN, keep=60, lease_ms=lease_ms, worker="w1", error=None, waiting_for_host=0, uri="redis://",
+        scripts={name: script(r, name) for name in names}, _guard=lambda work: work(),
+    )  # fmt: skip
+    crawler = get_crawler(Spider)
+    crawler.stats.open_spider()
+    made = LeasedScheduler(crawler, run)
+    made.open(Spider("bannedbook"))
+    return made
+
+
+def test_a_worker_renews_what_it_works_on_and_acknowledges_what_it_finished(r) -> None:
+    from scrapy import Request
+
+    made = scheduler(r, lease_ms=300)
+    made.enqueue_request(Request("https://example.org/a"))
+    made.enqueue_request(Request("https://example.org/b"))
+    a, b = made.next_request(), made.next_request()
+    for _ in range(4):  # 0.6 s in all: twice the lease, kept alive by the beats
+        time.sleep(0.15)
+        made.tend([a, b])
+    assert script(r, "RECLAIM")(keys=[RUN.queue, RUN.leases, RUN.leased]) == 0
+    made.tend([b])  # the engine is done with a
+    assert r.zcard(RUN.leases) == 1 and r.hlen(RUN.leased) == 1
+    made.close("shutdown")  # b is given back for the others at once, not after its lease
+    assert r.zcard(RUN.queue) == 1 and r.zcard(RUN.leases) == 0 and r.hlen(RUN.leased) == 0
+
+
+def test_the_shared_filter_keys_articles_by_id_and_redirects_by_url(r) -> None:
+    from scrapy import Request
+
+    from newsspider.cluster import DEDUPE_KEY
+
+    made = scheduler(r)
+    simplified = "https://example.org/bnews/a/20240101/7.html"
+    traditional = "https://example.org/bnews/zh-tw/a/20240101/7.html"
+    assert made.enqueue_request(Request(simplified, meta={DEDUPE_KEY: ("article:7", simplified, False)}))
+    assert not made.enqueue_request(Request(traditional, meta={DEDUPE_KEY: ("article:7", traditional, False)}))
+    # A redirect keeps the meta of the request it came from: it is filtered by its own URL.
+    moved = Request("https://example.org/moved", meta={DEDUPE_KEY: ("article:7", simplified, False)})
+    assert made.enqueue_request(moved)
+    assert not made.enqueue_request(moved.replace())
+
+
+def test_the_last_worker_to_end_closes_the_run_failed_unless_every_part_finished(postgres: PostgresServer) -> None:
+    a = store(postgres, "verdicts")
+    b = PostgresStateStore(a.uri)
+    b.lock("bannedbook", RunHolder("run-1", 2, "hostb", "2026-01-01T00:00:00.000000Z"))
+    for run in ("r1", "r2"):
+        a.begin_run("bannedbook", run, [], "t0")
+        b.begin_run("bannedbook", run, [], "t0")
+    a.end_run("bannedbook", "r1", "finished", "t1")
+    assert a.run_status("bannedbook", "r1") == "running"  # b is still at it
+    b.end_run("bannedbook", "r1", "queue_error", "t2")
+    assert a.run_status("bannedbook", "r1") == "failed"
+    a.mark_lost("bannedbook", "r2", b.worker, "t1")  # its work was taken over
+    a.end_run("bannedbook", "r2", "finished", "t2")
+    assert a.run_status("bannedbook", "r2") == "finished"
+    assert a.settled_before("bannedbook") == "t2"
+    a.close()
+    b.close()

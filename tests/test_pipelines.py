@@ -335,3 +335,16 @@ def test_incremental_without_state_passes_with_null_version():
     item = IncrementalPipeline(crawler).process_item(with_hash("1", HASH_A))
     assert (item.metadata["version"], item.metadata["previousHash"]) == (None, None)
     assert crawler.stats.get_value("newsspider/incremental/new") is None
+
+
+def test_a_version_another_worker_committed_first_is_dropped_as_taken(tmp_path):
+    """With a shared state, the record is committed before it is written: a version already taken
+    is dropped (counted, not a lost article), and one that could not be committed stops there."""
+    pipeline, stats, state = incremental(tmp_path, {})
+    monkey_claims = iter([False])
+    state.claim = lambda item: next(monkey_claims)
+    with pytest.raises(DropItem, match="version_taken: 5"):
+        pipeline.process_item(with_hash("5", HASH_A))
+    assert stats.get_value("newsspider/incremental/version_taken") == 1
+    assert stats.get_value("newsspider/incremental/new") is None
+    state.store.close()

@@ -132,6 +132,7 @@ def test_failed_simplified_page_falls_back_to_the_mirror_once():
     failure.request = request
     (retry,) = list(spider.article_failed(failure))
     assert retry.url == BASE + "/bnews/zh-tw/worldnews/20240620/1.html"
+    assert retry.dont_filter  # a filter keyed by article id (several workers) must let it through
     failure.request = retry
     assert list(spider.article_failed(failure)) == []
     assert spider.crawler.stats.get_value("newsspider/articles/unreachable") == 1
@@ -347,3 +348,56 @@ def test_a_start_listing_without_article_links_is_a_failed_start():
     response = HtmlResponse(url=BASE + "/", body=b"<html><body>home</body></html>", request=request)
     assert list(spider.parse_listing(response)) == []
     assert spider.failed_starts == {BASE + "/": "no_article_links"}
+
+
+def test_article_requests_carry_the_article_key_for_a_shared_filter():
+    """With several workers the duplicate filter is keyed by article id, and knows whether the
+    fetch follows the page's related list (then a fetch that did not is no reason to skip it)."""
+    from newsspider.cluster import DEDUPE_KEY
+
+    spider = make_spider(start_urls=BASE + "/", related_depth="1")
+    url = BASE + "/bnews/worldnews/20240620/1.html"
+    listed = spider._article_request(url, "listing", 0)
+    related = spider._article_request(url, "related", 1)
+    assert listed.meta[DEDUPE_KEY] == ("article:1", url, True)
+    assert related.meta[DEDUPE_KEY] == ("article:1", url, False)
+
+
+class FakeRun:
+    """ClusterRun's two calls about related lists, without Redis (single-process unit test)."""
+
+    def __init__(self, closer=False, leaf_depth=None):
+        self.closer, self.leaf_depth = closer, leaf_depth
+        self.leaves: dict[str, list[str]] = {}
+
+    def found_closer(self, article_id, depth):
+        return self.closer
+
+    def parsed_leaf(self, article_id, urls):
+        self.leaves[article_id] = urls
+        return self.leaf_depth
+
+
+def test_a_leaf_another_worker_found_closer_has_its_list_followed():
+    spider = make_spider(start_urls=BASE + "/", related_depth="1")
+    urls = [BASE + "/bnews/worldnews/20240620/2.html"]
+    spider._cluster = FakeRun(leaf_depth=None)
+    assert list(spider._follow_related("1", BASE + "/bnews/worldnews/20240620/1.html", urls, 1)) == []
+    assert spider._cluster.leaves == {"1": urls}  # kept for a worker that finds it closer
+    spider._cluster = FakeRun(leaf_depth=0)  # found on a listing while this worker fetched it
+    (request,) = spider._follow_related("1", BASE + "/bnews/worldnews/20240620/1.html", urls, 1)
+    assert request.url == urls[0] and request.meta["depth_hops"] == 1
+
+
+def test_an_article_another_worker_fetched_as_a_leaf_is_expanded_not_fetched_again():
+    spider = make_spider(start_urls=BASE + "/", related_depth="1")
+    related = BASE + "/bnews/worldnews/20240620/2.html"
+    spider._cluster = FakeRun(closer=[related])
+    (request,) = spider._follow_article(BASE + "/bnews/worldnews/20240620/1.html", "listing", 0)
+    assert request.url == related  # its related link, not the article again
+    assert spider.crawler.stats.get_value("newsspider/links/expanded_from_run") == 1
+    spider._cluster = FakeRun(closer=True)  # its fetch is pending: that worker follows the list
+    assert list(spider._follow_article(BASE + "/bnews/worldnews/20240620/3.html", "listing", 0)) == []
+    spider._cluster = FakeRun(closer=False)  # nobody fetches it
+    (request,) = spider._follow_article(BASE + "/bnews/worldnews/20240620/4.html", "listing", 0)
+    assert request.url == BASE + "/bnews/worldnews/20240620/4.html"
