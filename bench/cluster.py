@@ -397,9 +397,9 @@ def write_section(text: str) -> None:
 def versions(res: dict[str, Any]) -> None:
     out = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout
     res["redis_version"] = (re.search(r"v=(\S+)", out) or re.search(r"(\S+)", out or "?")).group(1)
-    from tests.servers import require
+    from newsspider.cluster.local import find
 
-    pg = subprocess.run([require("postgres"), "--version"], capture_output=True, text=True).stdout.split()
+    pg = subprocess.run([find("postgres"), "--version"], capture_output=True, text=True).stdout.split()
     res["postgres_version"] = pg[2] if len(pg) > 2 else "?"
 
 
@@ -413,8 +413,9 @@ def main(argv: list[str] | None = None) -> int:
 
     m = machine()
     res = run(args.articles, args.rounds)
-    versions(res)
+    # Saved first: the runs take minutes, and the report below can be rebuilt from this file.
     (Path(tempfile.gettempdir()) / "newsspider-bench-cluster.json").write_text(json.dumps(res, default=str))
+    versions(res)
     text = render(m, res, "python -m bench.cluster " + " ".join(argv if argv is not None else sys.argv[1:]))
     print(text)
     if not args.no_write:
