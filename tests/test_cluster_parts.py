@@ -394,7 +394,7 @@ def scheduler(r, lease_ms: int = 300):
     names = ("TAKE", "RENEW", "RELEASE", "RECLAIM")
     run = SimpleNamespace(
         redis=r, keys=RUN, keep=60, lease_ms=lease_ms, worker="w1", error=None, waiting_for_host=0, uri="redis://",
-        scripts={name: script(r, name) for name in names}, _guard=lambda work: work(),
+        scripts={name: script(r, name) for name in names}, guard=lambda work: work(),
     )  # fmt: skip
     crawler = get_crawler(Spider)
     crawler.stats.open_spider()

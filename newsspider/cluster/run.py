@@ -123,13 +123,13 @@ class ClusterRun:
     def seeded(self) -> None:
         """All start requests are in the queue: the run may end once they are all done."""
         self.seeded_all = True
-        self._guard(lambda: (self.redis.set(self.keys.seeded, 1, ex=self.keep), self.redis.delete(self.keys.seeding)))
+        self.guard(lambda: (self.redis.set(self.keys.seeded, 1, ex=self.keep), self.redis.delete(self.keys.seeding)))
 
     def found_closer(self, article_id: str, depth: int) -> list[str] | bool:
         """This worker found an article at ``depth`` hops, where its related list is followed.
         Another worker's fetch that did not follow the list: the list when it is parsed already
         (follow it here), True when that fetch is pending (its worker follows it), else False."""
-        result = self._guard(
+        result = self.guard(
             lambda: self.scripts["CLOSER"](
                 keys=[self.keys.unexpanded, self.keys.closer, self.keys.seen], args=[f"article:{article_id}", depth]
             )
@@ -142,7 +142,7 @@ class ClusterRun:
         """This worker fetched an article without following its related list: the depth another
         worker found it at meanwhile (follow the list at that depth), else None (the list is kept
         for a worker that finds it closer later)."""
-        depth = self._guard(
+        depth = self.guard(
             lambda: self.scripts["LEAF"](
                 keys=[self.keys.unexpanded, self.keys.closer], args=[f"article:{article_id}", json.dumps(urls)]
             )
@@ -173,7 +173,7 @@ class ClusterRun:
             return
         engine = self.crawler.engine
         self.idle.update(engine.spider_is_idle())
-        self._guard(self._tend)
+        self.guard(self._tend)
 
     def _tend(self) -> None:
         self._ticks += 1
@@ -221,7 +221,7 @@ class ClusterRun:
             return
         if self.idle.seconds() < self.idle_grace:
             raise DontCloseSpider
-        result = self._guard(
+        result = self.guard(
             lambda: self.scripts["FINISH"](
                 keys=[
                     self.keys.queue,
@@ -269,13 +269,14 @@ class ClusterRun:
                 time.sleep(0.2)
             self.redis.hdel(self.keys.workers, self.worker)
 
-        self._guard(exchange)
-        lost = self._guard(lambda: sorted(w.decode() for w in self.redis.smembers(self.keys.lost))) or []
+        self.guard(exchange)
+        lost = self.guard(lambda: sorted(w.decode() for w in self.redis.smembers(self.keys.lost))) or []
         for worker in lost:
             parts.setdefault(worker, {"lost": True})
         return parts
 
-    def _guard(self, work: Any) -> Any:
+    def guard(self, work: Any) -> Any:
+        """Run a Redis operation; a Redis failure fails the run (and gives None)."""
         try:
             return work()
         except redis.RedisError as exc:

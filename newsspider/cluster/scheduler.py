@@ -94,7 +94,7 @@ class LeasedScheduler(Scheduler):
     def open(self, spider: Spider) -> None:
         self.spider = spider
         self.queue = LeasedQueue(server=self.server, spider=spider, key=self.queue_key)
-        waiting = self.run._guard(lambda: len(self.queue))
+        waiting = self.run.guard(lambda: len(self.queue))
         if waiting:
             logger.info("Joining a queue of %d requests", waiting)
 
@@ -102,7 +102,7 @@ class LeasedScheduler(Scheduler):
         """Give back what this worker took and did not finish, for the others to fetch now."""
         unfinished = list(self.leased)
         if unfinished and self.run.error is None:
-            self.run._guard(lambda: self._release(unfinished))
+            self.run.guard(lambda: self._release(unfinished))
             logger.info("%d unfinished requests given back to the queue", len(unfinished))
 
     def enqueue_request(self, request: Request) -> bool:
@@ -127,7 +127,7 @@ class LeasedScheduler(Scheduler):
             # host's turn is one another worker could have sent (fair shares, research run F3).
             return None
         lease_id = f"{self.run.worker}:{next(self._ids)}"
-        request = self.run._guard(lambda: self.queue.take(self.run, lease_id))
+        request = self.run.guard(lambda: self.queue.take(self.run, lease_id))
         if request is None:
             return None
         self.leased[lease_id] = request
@@ -137,7 +137,7 @@ class LeasedScheduler(Scheduler):
     def has_pending_requests(self) -> bool:
         if self.run.error is not None:
             return False
-        return bool(self.run._guard(lambda: len(self.queue)))
+        return bool(self.run.guard(lambda: len(self.queue)))
 
     def tend(self, in_progress: Iterable[Request]) -> None:
         """Acknowledge the leases of requests the engine is done with; renew the others."""
