@@ -27,6 +27,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from newsspider.cluster import DEDUPE_KEY, keys
 from newsspider.cluster.run import ClusterRun
+from newsspider.redact import redacted
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class LeasedScheduler(Scheduler):
         except redis.RedisError as exc:
             # The request is lost to this run, which is why the run fails: the next run starts
             # again from the crawl state (research run H2: scrapy-redis dropped such requests silently).
-            self.run.fail(f"queue {self.run.uri.split('@')[-1]}: {exc}")
+            self.run.fail(f"queue {redacted(self.run.uri)}: {exc}")
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
