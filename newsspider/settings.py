@@ -87,7 +87,7 @@ NEWSSPIDER_QUEUE_LEASE = 60.0
 # How long a run's keys stay in Redis after its last activity.
 NEWSSPIDER_QUEUE_KEEP = 86400
 # Seconds a worker is idle before it asks whether the whole run is done.
-NEWSSPIDER_QUEUE_IDLE_GRACE = 1.0
+NEWSSPIDER_QUEUE_IDLE_GRACE = 0.25
 # The run's budget per host for all workers together (None: DOWNLOAD_DELAY,
 # CONCURRENT_REQUESTS_PER_DOMAIN and AUTOTHROTTLE_ENABLED, as one worker would have).
 NEWSSPIDER_HOST_DELAY = None

@@ -32,7 +32,7 @@ from newsspider.redact import redacted
 logger = logging.getLogger(__name__)
 
 # How often a worker beats, renews its leases and gives expired ones back.
-TICK = 0.5
+TICK = 0.25
 
 
 def worker_id() -> str:
