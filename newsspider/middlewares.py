@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -15,7 +16,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from newsspider import config
@@ -105,6 +108,15 @@ class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         logging.getLogger(robotstxt.__name__).addFilter(_without_traceback)
+
+    async def robot_parser(self, request: Request) -> Any:
+        """Scrapy's, except that every request waiting for robots.txt gets its rules. Scrapy's
+        waiters share one Deferred through ``maybe_deferred_to_future``, whose first waiter takes
+        the result: the others get None and are let through unchecked (seen with several workers,
+        whose first requests arrive at once). Once fetched, the rules are in ``_parsers``."""
+        parser = await super().robot_parser(request)
+        current = self._parsers.get(urlparse_cached(request).netloc, parser)
+        return parser if isinstance(current, Deferred) else current
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         # What the run obeys, in its log: a robots.txt that came back empty allows everything.

@@ -139,3 +139,24 @@ def test_demo_command_crawls_the_sample_site(tmp_path):
     (feed,) = (tmp_path / "bannedbook").glob("*.jsonl")
     assert len(feed.read_text("utf-8").splitlines()) == len(SampleSite(articles=40).public_ids)
     assert "missing: 0  unexpected: 0  duplicates: 0" in result.stdout
+
+
+def test_robots_txt_holds_for_every_request_waiting_for_it(tmp_path):
+    """Many requests reach robots.txt handling before robots.txt arrives (several start URLs, a
+    slow site): every one of them is checked. Scrapy 2.19 hands the rules to the first waiter only
+    (newsspider.middlewares.RobotsTxtMiddleware.robot_parser)."""
+    from tests.conftest import LOOPBACK_SETTINGS, SampleServerProcess
+
+    server = SampleServerProcess(tmp_path / "requests.log", articles=40, delay=0.3)
+    try:
+        site = SampleSite(articles=40)
+        listed = [a for a in site._sorted() if a.kind == "listed"][:6]
+        disallowed = next(a for a in site.articles.values() if a.kind == "disallowed")
+        starts = [server.base_url + a.path() for a in [*listed[:3], disallowed, *listed[3:]]]
+        settings = {**LOOPBACK_SETTINGS, "NEWSSPIDER_STATE_ENABLED": False, "NEWSSPIDER_RELATED_DEPTH": 0}
+        command = crawl_command(starts, settings, tmp_path / "out.jsonl")
+        result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, timeout=120)
+        assert result.returncode in (0, 3), result.stderr[-2000:]
+        assert not any("/bnews/members/" in p for p in server.requested_paths())
+    finally:
+        server.stop()
