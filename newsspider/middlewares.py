@@ -112,8 +112,9 @@ class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
     async def robot_parser(self, request: Request) -> Any:
         """Scrapy's, except that every request waiting for robots.txt gets its rules. Scrapy's
         waiters share one Deferred through ``maybe_deferred_to_future``, whose first waiter takes
-        the result: the others get None and are let through unchecked (seen with several workers,
-        whose first requests arrive at once). Once fetched, the rules are in ``_parsers``."""
+        the result: the others get None and are let through unchecked (since scrapy/scrapy#6802; seen
+        with several workers, whose first requests arrive at once). Once fetched, the rules are in
+        ``_parsers``."""
         parser = await super().robot_parser(request)
         current = self._parsers.get(urlparse_cached(request).netloc, parser)
         return parser if isinstance(current, Deferred) else current
