@@ -69,30 +69,28 @@ class ClusterRun:
         self.idle_grace: float = config.setting(settings, "NEWSSPIDER_QUEUE_IDLE_GRACE")
         self.worker = worker_id()
         self.redis = redis.Redis.from_url(self.uri, socket_timeout=10, socket_connect_timeout=5)
-        try:
-            self.redis.ping()
-        except redis.RedisError as exc:
-            raise Unreachable(f"queue {redacted(self.uri)} cannot be reached: {exc}") from None
         self.scripts = {
             name: self.redis.register_script(getattr(keys, name))
             for name in ("JOIN", "TAKE", "RENEW", "RELEASE", "RECLAIM", "FINISH", "BEAT", "CLOSER", "LEAF")
         }
         spider = crawler.spider
         self.spider_name = spider.name
-        run_id, created = self.scripts["JOIN"](
-            keys=[keys.current_key(spider.name)],
-            args=[spider.run_id, self.keep, self.worker, self.lease_ms, keys.runs_prefix(spider.name)],
-        )
-        spider.run_id = run_id.decode()
-        self.keys = keys.RunKeys(spider.name, spider.run_id)
-        self.seeder = bool(created)
         self.seeded_all = False
-        if self.seeder:
-            self.redis.set(self.keys.seeding, self.worker, px=self.lease_ms)
-        self._beat()
         self.error: str | None = None
         self.finished = False
-        self.orphaned = False
+        try:
+            run_id, created = self.scripts["JOIN"](
+                keys=[keys.current_key(spider.name)],
+                args=[spider.run_id, self.keep, self.worker, self.lease_ms, keys.runs_prefix(spider.name)],
+            )
+            spider.run_id = run_id.decode()
+            self.keys = keys.RunKeys(spider.name, spider.run_id)
+            self.seeder = bool(created)
+            if self.seeder:
+                self.redis.set(self.keys.seeding, self.worker, px=self.lease_ms)
+            self._beat()
+        except redis.RedisError as exc:
+            raise Unreachable(f"queue {redacted(self.uri)} cannot be reached: {exc}") from None
         self.idle = IdleTimer()
         self.loop: task.LoopingCall | None = None
         self._ticks = 0
@@ -238,7 +236,6 @@ class ClusterRun:
             self.finished = True
             return
         if result == -1:
-            self.orphaned = True
             self.fail(
                 f"the worker that seeded run {self.keys.run_id} stopped before all its start requests were queued;"
                 " the next run seeds again"
