@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,6 +61,15 @@ def _queue_uri(value: Any) -> str | None:
     if not isinstance(value, str) or urlsplit(value).scheme not in ("redis", "rediss", "unix"):
         raise ValueError
     return value
+
+
+def _instant(value: Any) -> datetime | None:
+    if _is_none(value):
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip())
+    if moment.tzinfo is None:
+        raise ValueError
+    return moment.astimezone(UTC)
 
 
 def _share(value: Any) -> float:
@@ -171,6 +180,9 @@ SETTINGS: dict[str, Rule] = {
     ),
     "NEWSSPIDER_STATE_COMMIT_EVERY": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_REFRESH_AFTER": Rule(_optional_seconds, "seconds >= 0, or None for never"),
+    "NEWSSPIDER_REFRESH_RECENT_DAYS": Rule(_seconds, "days >= 0 (0 = off)"),
+    "NEWSSPIDER_REFRESH_RECENT_EVERY": Rule(_seconds, "seconds >= 0"),
+    "NEWSSPIDER_NOW": Rule(_instant, "an ISO 8601 date and time with a zone (2026-11-28T10:00:00Z), or None"),
     "NEWSSPIDER_STOP_AFTER_KNOWN_PAGES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_ALARM_COVERAGE": Rule(_coverage, f"a JSON object of field -> share 0..1, fields {COVERAGE_FIELDS}"),
     "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE": Rule(_share, "a share from 0 to 1"),
@@ -207,6 +219,13 @@ def setting(settings: BaseSettings, name: str) -> Any:
 def argument(name: str, value: Any) -> Any:
     """The parsed value of a spider argument (``-a name=value``)."""
     return _read(ARGUMENTS[name], f"argument {name}", value)
+
+
+def clock(settings: BaseSettings) -> Callable[[], datetime]:
+    """The crawl's "now": the real clock, or ``NEWSSPIDER_NOW`` fixed (tests, replays), by which
+    recent articles are told and fetch times are recorded."""
+    fixed = setting(settings, "NEWSSPIDER_NOW")
+    return (lambda: fixed) if fixed is not None else (lambda: datetime.now(UTC))
 
 
 def fill(name: str, template: str, params: dict[str, str]) -> str:

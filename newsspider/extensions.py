@@ -53,6 +53,7 @@ class CrawlState:
         self.store = store
         self.spider_name: str = crawler.spidercls.name
         self.batch_size: int = config.setting(crawler.settings, "NEWSSPIDER_STATE_COMMIT_EVERY")
+        self.now = config.clock(crawler.settings)
         self.run_id: str = getattr(crawler.spider, "run_id", None) or utc_now()
         self.changes = StateChanges.empty()
         self.error: str | None = None
@@ -123,13 +124,13 @@ class CrawlState:
         if state is None or not state.last_fetched:
             return False
         fetched = datetime.strptime(state.last_fetched, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        return ((now or datetime.now(UTC)) - fetched).total_seconds() < seconds
+        return ((now or self.now()) - fetched).total_seconds() < seconds
 
     def frontier(self) -> dict[str, str]:
         return self.store.frontier(self.spider_name)
 
     def note_fetched(self, article_id: str, url: str) -> None:
-        self.changes.fetched[article_id] = (url, utc_now())
+        self.changes.fetched[article_id] = (url, self.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
     def note_discovered(self, article_id: str, url: str) -> None:
         """A related link the crawl follows; it stays in the frontier until its article is emitted."""

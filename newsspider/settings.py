@@ -95,6 +95,12 @@ NEWSSPIDER_HOST_CONCURRENCY = None
 NEWSSPIDER_HOST_AUTOTHROTTLE = None
 # Seconds after which a held article linked from a listing is fetched again (None = never).
 NEWSSPIDER_REFRESH_AFTER = None
+# News is corrected mostly in its first days: an article published within this many days that a
+# fetched listing shows is fetched again when its last fetch is older than ..._EVERY seconds.
+NEWSSPIDER_REFRESH_RECENT_DAYS = 3
+NEWSSPIDER_REFRESH_RECENT_EVERY = 21600
+# A fixed "now" (ISO 8601 with a zone) instead of the clock: tests and replays.
+NEWSSPIDER_NOW = None
 # Stop paginating a listing after this many pages in a row whose entries are all held.
 NEWSSPIDER_STOP_AFTER_KNOWN_PAGES = 1
 

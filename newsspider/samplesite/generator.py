@@ -105,10 +105,12 @@ class SampleSite:
 
     # --- changes between crawls (scheduled-crawl tests) ----------------------------------------
 
-    def publish(self, count: int) -> list[str]:
-        """Add ``count`` articles, newer than every other, to the top of the category listings."""
+    def publish(self, count: int, day: date | None = None) -> list[str]:
+        """Add ``count`` articles, newer than every other (or dated ``day``: articles published
+        relative to a test's "now"), to the top of the category listings."""
         newest = max(self.articles.values(), key=lambda a: (a.date, int(a.article_id)))
-        day = date.fromisoformat(f"{newest.date[:4]}-{newest.date[4:6]}-{newest.date[6:]}") + timedelta(days=1)
+        if day is None:
+            day = date.fromisoformat(f"{newest.date[:4]}-{newest.date[4:6]}-{newest.date[6:]}") + timedelta(days=1)
         next_id = max(int(a) for a in self.articles) + 1
         public = self.public_ids
         added = []
@@ -121,15 +123,16 @@ class SampleSite:
         self.published += added
         return added
 
-    def edit(self, count: int) -> list[str]:
-        """Change the text of ``count`` articles from the first pages of the category listings."""
+    def edit(self, count: int, ids: list[str] | None = None) -> list[str]:
+        """Change the text of ``count`` articles from the first pages of the category listings,
+        or of the articles ``ids`` (say, ones just published)."""
         candidates = sorted(
             a.article_id
             for section, _ in LISTED_SECTIONS
             for a in self.listing(section)[3:12]
             if a.kind == "listed" and not a.edits and a.article_id not in self.published
         )
-        edited = sorted(self.rng.sample(candidates, count))
+        edited = sorted(ids) if ids is not None else sorted(self.rng.sample(candidates, count))
         for article_id in edited:
             article = self.articles[article_id]
             article.edits += 1

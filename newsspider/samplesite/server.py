@@ -18,6 +18,7 @@ import struct
 import sys
 import threading
 import time
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -136,10 +137,21 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             count = -1
         if action is None or count < 0:
-            self._send(400, "application/json", json.dumps({"error": "POST /__admin/{publish,edit}?count=N"}))
+            self._send(
+                400,
+                "application/json",
+                json.dumps({"error": "POST /__admin/{publish,edit}?count=N[&date=YYYY-MM-DD][&ids=A,B]"}),
+            )
             return
+        query = parse_qs(parts.query)
+        day, which = query.get("date", [None])[0], query.get("ids", [None])[0]
         with self.server.lock:
-            ids = action(count)
+            if day and parts.path == "/__admin/publish":
+                ids = action(count, date.fromisoformat(day))
+            elif which and parts.path == "/__admin/edit":
+                ids = action(count, which.split(","))
+            else:
+                ids = action(count)
         self._send(200, "application/json", json.dumps({"ids": ids}))
 
     def _send(self, status: int, content_type: str, body: str) -> None:

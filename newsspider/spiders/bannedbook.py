@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -113,6 +114,9 @@ class BannedbookSpider(NewsSpider):
         spider.since = chosen("since", spider._since_arg or None)
         spider.related_depth = chosen("related_depth", spider._related_depth_arg)
         spider.refresh_after = config.setting(settings, "NEWSSPIDER_REFRESH_AFTER")
+        spider.recent_days = config.setting(settings, "NEWSSPIDER_REFRESH_RECENT_DAYS")
+        spider.recent_every = config.setting(settings, "NEWSSPIDER_REFRESH_RECENT_EVERY")
+        spider.now = config.clock(settings)
         spider.stop_after_known_pages = config.setting(settings, "NEWSSPIDER_STOP_AFTER_KNOWN_PAGES")
         return spider
 
@@ -326,11 +330,7 @@ class BannedbookSpider(NewsSpider):
             ):
                 # An earlier run reached it too deep to follow its related list: fetch it to follow it now.
                 via = "expand"
-            elif (
-                via != "listing"
-                or self.refresh_after is None
-                or self.crawl_state.fetched_since(article_id, self.refresh_after)
-            ):
+            elif via != "listing" or not self._due_for_refresh(article_id, parsed.date):
                 # Held articles are fetched again only from listings, once the refresh window passed.
                 self._count("links/held_article")
                 return
@@ -341,6 +341,16 @@ class BannedbookSpider(NewsSpider):
         self._requested_ids.add(article_id)
         self._count(f"requests/article/{via}")
         yield self._article_request(site.article_url(url), via, depth, start_url)
+
+    def _due_for_refresh(self, article_id: str, published: str) -> bool:
+        """A held article a listing shows is fetched again to catch edits: one published within
+        ``recent_days`` once ``recent_every`` seconds passed since its last fetch, any other once
+        ``refresh_after`` passed (when set)."""
+        state = self.crawl_state
+        if self.refresh_after is not None and not state.fetched_since(article_id, self.refresh_after):
+            return True
+        cutoff = (self.now() - timedelta(days=self.recent_days)).strftime("%Y%m%d")
+        return bool(self.recent_days) and published >= cutoff and not state.fetched_since(article_id, self.recent_every)
 
     def _expand_in_run(self, article_id: str, url: str, depth: int) -> Iterator[scrapy.Request]:
         closer = self._cluster.found_closer(article_id, depth)
