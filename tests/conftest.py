@@ -153,3 +153,25 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("reliability figures")
         for name, value in _RELIABILITY_FIGURES.items():
             terminalreporter.write_line(f"{name}: {value}")
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A real PostgreSQL server of the test module's own (tests/servers.py)."""
+    from tests.servers import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    """A real redis-server of the test's own, with a password and no persistence."""
+    from tests.servers import RedisServer
+
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    server = RedisServer(folder)
+    yield server
+    server.stop()

@@ -25,22 +25,6 @@ ARTICLES = 80
 _databases = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def postgres() -> PostgresServer:
-    server = PostgresServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> RedisServer:
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    server = RedisServer(folder)
-    yield server
-    server.stop()
-
-
 def site_process(tmp: Path, articles: int = ARTICLES, delay: float = 0.02) -> SampleServerProcess:
     return SampleServerProcess(tmp / "requests.log", articles=articles, delay=delay, time_log=tmp / "times.log")
 

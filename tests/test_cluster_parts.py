@@ -20,20 +20,6 @@ from tests.servers import PostgresServer, RedisServer
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> RedisServer:
-    server = RedisServer(tmp_path)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def postgres() -> PostgresServer:
-    server = PostgresServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def r(redis_server: RedisServer):
     return redis_server.client()
 
