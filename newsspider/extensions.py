@@ -28,12 +28,13 @@ from newsspider.output import (
     repair_torn_tail,
 )
 from newsspider.state import ArticleState, Emission, RunHolder, StateChanges, StateStore, open_store
+from newsspider.state.base import TIME_FORMAT, stamp
 
 logger = logging.getLogger(__name__)
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp()
 
 
 class CrawlState:
@@ -123,14 +124,14 @@ class CrawlState:
         state = self._cache.get(article_id)
         if state is None or not state.last_fetched:
             return False
-        fetched = datetime.strptime(state.last_fetched, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        fetched = datetime.strptime(state.last_fetched, TIME_FORMAT).replace(tzinfo=UTC)
         return ((now or self.now()) - fetched).total_seconds() < seconds
 
     def frontier(self) -> dict[str, str]:
         return self.store.frontier(self.spider_name)
 
     def note_fetched(self, article_id: str, url: str) -> None:
-        self.changes.fetched[article_id] = (url, self.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        self.changes.fetched[article_id] = (url, stamp(self.now()))
 
     def note_discovered(self, article_id: str, url: str) -> None:
         """A related link the crawl follows; it stays in the frontier until its article is emitted."""

@@ -14,7 +14,6 @@ import logging
 import os
 import socket
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -28,6 +27,7 @@ from newsspider import config
 from newsspider.cluster import keys
 from newsspider.errors import Unreachable
 from newsspider.redact import redacted
+from newsspider.state.base import stamp
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ class ClusterRun:
             logger.warning("Worker %s stopped beating: its leased requests go back to the queue", name)
             state = self._crawl_state()
             if state is not None and hasattr(state.store, "mark_lost"):
-                state.store.mark_lost(self.spider_name, self.keys.run_id, name, _utc())
+                state.store.mark_lost(self.spider_name, self.keys.run_id, name, stamp())
 
     def _crawl_state(self) -> Any:
         from newsspider.extensions import CrawlState  # extensions imports this module
@@ -279,7 +279,3 @@ class ClusterRun:
         except redis.RedisError as exc:
             self.fail(f"queue {redacted(self.uri)}: {exc}")
             return None
-
-
-def _utc() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -7,7 +7,16 @@ import socket
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+# How the state writes times: UTC to the microsecond, so that text comparison is time order.
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def stamp(moment: datetime | None = None) -> str:
+    """``moment`` (default: now) as the state writes it."""
+    return (moment or datetime.now(UTC)).strftime(TIME_FORMAT)
 
 
 @dataclass(frozen=True)
