@@ -149,6 +149,33 @@ def _start_urls(value: Any) -> list[str]:
     return urls
 
 
+DISCOVERY_MODES = ("listings", "feeds", "sitemaps")
+
+
+def _discover(value: Any) -> frozenset[str]:
+    modes = value if isinstance(value, (list, tuple, set, frozenset)) else str(value).replace("+", ",").split(",")
+    chosen = frozenset(m.strip().lower() for m in modes if m and m.strip())
+    if not chosen or not chosen <= set(DISCOVERY_MODES):
+        raise ValueError
+    return chosen
+
+
+def _site_url(value: Any) -> str | None:
+    if _is_none(value):
+        return None
+    parts = urlsplit(str(value).strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _hosts(value: Any) -> frozenset[str]:
+    hosts = value if isinstance(value, (list, tuple, set, frozenset)) else str(value).replace(",", " ").split()
+    if any(not isinstance(h, str) or "/" in h or ":" in h for h in hosts):
+        raise ValueError
+    return frozenset(h.strip().lower() for h in hosts if h.strip())
+
+
 @dataclass(frozen=True)
 class Rule:
     parse: Callable[[Any], Any]
@@ -183,6 +210,13 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_REFRESH_RECENT_DAYS": Rule(_seconds, "days >= 0 (0 = off)"),
     "NEWSSPIDER_REFRESH_RECENT_EVERY": Rule(_seconds, "seconds >= 0"),
     "NEWSSPIDER_NOW": Rule(_instant, "an ISO 8601 date and time with a zone (2026-11-28T10:00:00Z), or None"),
+    "NEWSSPIDER_DISCOVER": Rule(_discover, f"one or more of {', '.join(DISCOVERY_MODES)}, separated by commas"),
+    "NEWSSPIDER_SITE_URL": Rule(_site_url, "the site's root URL (https://host), or None for the site's own"),
+    "NEWSSPIDER_FEED_HOSTS": Rule(_hosts, "host names separated by spaces or commas"),
+    "NEWSSPIDER_SITEMAP_MAX_BYTES": Rule(lambda v: _whole(v, 1), "a whole number of bytes >= 1"),
+    "NEWSSPIDER_SITEMAP_MAX_URLS": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
+    "NEWSSPIDER_SITEMAP_MAX_FILES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
+    "NEWSSPIDER_SITEMAP_QUEUE": Rule(lambda v: _whole(v, 1), "a whole number of requests >= 1"),
     "NEWSSPIDER_STOP_AFTER_KNOWN_PAGES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_ALARM_COVERAGE": Rule(_coverage, f"a JSON object of field -> share 0..1, fields {COVERAGE_FIELDS}"),
     "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE": Rule(_share, "a share from 0 to 1"),
@@ -200,6 +234,7 @@ ARGUMENTS: dict[str, Rule] = {
     "max_pages": SETTINGS["NEWSSPIDER_MAX_PAGES"],
     "since": SETTINGS["NEWSSPIDER_SINCE"],
     "related_depth": SETTINGS["NEWSSPIDER_RELATED_DEPTH"],
+    "discover": SETTINGS["NEWSSPIDER_DISCOVER"],
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,10 @@ from newsspider.state.base import TIME_FORMAT, stamp
 logger = logging.getLogger(__name__)
 
 
+# Articles whose state a crawl keeps in memory at once.
+CACHE_SIZE = 100_000
+
+
 def utc_now() -> str:
     return stamp()
 
@@ -60,7 +66,9 @@ class CrawlState:
         self.error: str | None = None
         self.closing = False
         self.feeds: DurableFeedExporter | None = None
-        self._cache: dict[str, ArticleState | None] = {}
+        # Bounded: a sitemap crawl looks up millions of articles.
+        self._cache: OrderedDict[str, ArticleState | None] = OrderedDict()
+        self._sitemaps_read: dict[str, str] | None = None
         self._emitted_this_run: set[str] = set()
         self._discovered: dict[str, str] = {}
         self._unexpanded: dict[str, tuple[str, bool]] = {}
@@ -101,11 +109,31 @@ class CrawlState:
 
     # --- what the spider and the pipeline ask -------------------------------------------------
 
+    def _state(self, article_id: str) -> ArticleState | None:
+        if article_id in self._cache:
+            self._cache.move_to_end(article_id)
+        else:
+            self._cache[article_id] = self.store.get(self.spider_name, [article_id]).get(article_id)
+            self._trim()
+        return self._cache[article_id]
+
+    def _trim(self) -> None:
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def prefetch(self, article_ids: Iterable[str]) -> None:
+        """Look many articles up at once (a sitemap's): one query instead of one per article."""
+        ids = [a for a in dict.fromkeys(article_ids) if a not in self._cache][:CACHE_SIZE]
+        if not ids:
+            return
+        found = self.store.get(self.spider_name, ids)
+        for article_id in ids:
+            self._cache[article_id] = found.get(article_id)
+        self._trim()
+
     def emitted_state(self, article_id: str) -> ArticleState | None:
         """The article's last emitted version, ``None`` when it was never emitted."""
-        if article_id not in self._cache:
-            self._cache[article_id] = self.store.get(self.spider_name, [article_id]).get(article_id)
-        state = self._cache[article_id]
+        state = self._state(article_id)
         return state if state is not None and state.version > 0 else None
 
     def is_settled(self, article_id: str) -> bool:
@@ -121,11 +149,32 @@ class CrawlState:
 
     def fetched_since(self, article_id: str, seconds: float, now: datetime | None = None) -> bool:
         """True when the article page was fetched less than ``seconds`` before ``now``."""
-        state = self._cache.get(article_id)
+        fetched = self._last_fetched(article_id)
+        return fetched is not None and ((now or self.now()) - fetched).total_seconds() < seconds
+
+    def fetched_after(self, article_id: str, moment: datetime) -> bool:
+        """True when the article page was last fetched at or after ``moment`` (a sitemap's
+        ``lastmod``, a feed's update time)."""
+        fetched = self._last_fetched(article_id)
+        return fetched is not None and fetched >= moment
+
+    def _last_fetched(self, article_id: str) -> datetime | None:
+        state = self._state(article_id)
         if state is None or not state.last_fetched:
-            return False
-        fetched = datetime.strptime(state.last_fetched, TIME_FORMAT).replace(tzinfo=UTC)
-        return ((now or self.now()) - fetched).total_seconds() < seconds
+            return None
+        return datetime.strptime(state.last_fetched, TIME_FORMAT).replace(tzinfo=UTC)
+
+    def sitemap_read(self, url: str, lastmod: str) -> bool:
+        """A finished run read this sitemap in full when its index gave it ``lastmod`` or later."""
+        if self._sitemaps_read is None:
+            self._sitemaps_read = self.store.sitemaps_read(self.spider_name)
+        return self._sitemaps_read.get(url, "") >= lastmod
+
+    def note_sitemaps_read(self, read: dict[str, str]) -> None:
+        try:
+            self.store.note_sitemaps_read(self.spider_name, read)
+        except StateError as exc:
+            self._fail(str(exc))
 
     def frontier(self) -> dict[str, str]:
         return self.store.frontier(self.spider_name)
@@ -425,7 +474,7 @@ class RunReport:
                 for r in sorted({f["reason"] for f in [*lost, *listings]})
             },
         }
-        starts = getattr(spider, "start_urls", None) or []
+        starts = getattr(spider, "seeds", None) or getattr(spider, "start_urls", None) or []
         alarms = self.run_alarms(self.report, whole["stats"], starts, whole["failedStarts"]) + self.alarms(self.report)
         if cluster is not None:
             self.report["worker"] = cluster.worker
@@ -468,8 +517,8 @@ class RunReport:
         if starts and len(failed_starts) == len(starts):
             reasons = "; ".join(f"{url} ({reason})" for url, reason in sorted(failed_starts.items())[:5])
             found.append(_alarm("start_urls", len(starts), 0, f"all {len(starts)} start URLs failed: {reasons}"))
-        requested = sum(report["pagesRequested"][kind] for kind in ("listing", "article", "related"))
-        fetched = stats.get("newsspider/pages/listing_ok", 0) + stats.get("newsspider/pages/article_ok", 0)
+        requested = sum(report["pagesRequested"][kind] for kind in ("listing", "article", "related", "feed", "sitemap"))
+        fetched = sum(stats.get(f"newsspider/pages/{kind}_ok", 0) for kind in ("listing", "article", "feed", "sitemap"))
         if requested and not fetched:
             found.append(
                 _alarm("no_pages", 0, 1, f"no listing or article page was fetched successfully ({requested} requested)")
@@ -578,10 +627,15 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
             "listing": sent.get("listing", 0),
             "article": sent.get("article", 0),
             "related": sent.get("related", 0),
-            "other": sent.get("other", 0),  # robots.txt
+            "feed": sent.get("feed", 0),
+            "sitemap": sent.get("sitemap", 0),
+            "robots": sent.get("robots", 0),  # robots.txt read for its Sitemap: lines
+            "other": sent.get("other", 0),  # robots.txt read by the robots.txt middleware
             "responses": stats.get("response_received_count", 0),
             # Listing and article pages that were bot challenges (robots.txt aside).
-            "blocked": sum(stats.get(f"newsspider/blocked/{kind}", 0) for kind in ("listing", "article", "related")),
+            "blocked": sum(
+                stats.get(f"newsspider/blocked/{kind}", 0) for kind in ("listing", "article", "related", "feed", "sitemap")
+            ),
         },
         "records": {
             "emitted": stats.get("newsspider/output/records", 0),

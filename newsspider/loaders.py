@@ -84,6 +84,13 @@ def _publication_raw(*candidates: str | None) -> str | None:
     return dated[0][0] if dated else candidates[-1]
 
 
+def _listed_time(response: TextResponse, day: str) -> str | None:
+    """The publication time a feed gave for the page (the spider's ``listed_time``, in the site's
+    zone), when it falls on the page's own date: the page's time of last resort."""
+    listed = response.meta.get("listed_time") if response.request is not None else None
+    return listed if listed and listed[:10].replace("-", "") == day else None
+
+
 class ArticleLoader(ItemLoader):
     default_item_class = Article
     default_input_processor = MapCompose(normalize_space)
@@ -135,6 +142,7 @@ def load_article(response: TextResponse, spider_name: str) -> Article | None:
     published = _publication_raw(
         next(iter(_values(root, site.PUBLISHED_TIME)), None),
         site_date_text(next(iter(_texts(entry, site.POSTMEAT_FROM_ENTRY)), None)),
+        _listed_time(response, parsed.date),
         parsed.date,
     )
     loader.add_value("datePublished", published)

@@ -24,7 +24,7 @@ from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 from newsspider import config
 
 # Pages whose empty 200 answer is a server hiccup rather than content.
-PAGE_KINDS = frozenset({"listing", "article", "related"})
+PAGE_KINDS = frozenset({"listing", "article", "related", "feed", "sitemap"})
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:

@@ -118,6 +118,20 @@ NEWSSPIDER_MAX_PAGES = 0
 NEWSSPIDER_SINCE = None
 # Hops of related-article links followed from a listed or given article (-1 = unlimited).
 NEWSSPIDER_RELATED_DEPTH = 1
+# How articles are found (`-a discover=` overrides): the start URLs' listings, their feeds, the
+# sites' sitemaps (robots.txt Sitemap: lines, else /sitemap_index.xml), or several of them.
+NEWSSPIDER_DISCOVER = "listings"
+# The site's root when no start URL names it: default start URLs, and where articles listed by a
+# feed on a feed host are fetched (None: the real site).
+NEWSSPIDER_SITE_URL = None
+# Hosts that only serve the site's feeds: the feed given is fetched there, nothing else.
+NEWSSPIDER_FEED_HOSTS = "feeds.feedburner.com feedproxy.google.com"
+# Caps against hostile sitemaps (the protocol's own limits are 50 MB and 50,000 URLs per file).
+NEWSSPIDER_SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+NEWSSPIDER_SITEMAP_MAX_URLS = 50_000
+NEWSSPIDER_SITEMAP_MAX_FILES = 10_000
+# Sitemap entries are turned into requests only while fewer than this many requests are queued.
+NEWSSPIDER_SITEMAP_QUEUE = 1000
 # What the cleaning pipeline strips from article HTML, by kind (counted per kind in the stats).
 # Users add to it with NEWSSPIDER_STRIP_SELECTORS, as Scrapy merges its *_BASE settings.
 NEWSSPIDER_STRIP_SELECTORS_BASE = bannedbook.STRIP_SELECTORS

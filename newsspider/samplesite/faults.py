@@ -42,6 +42,11 @@ FAULT_KINDS: dict[str, bool] = {
     "challenge": False,  # Cloudflare's managed challenge instead of the page, every time
 }
 TRAP_PATH = "/bnews/trap/"
+# A category feed that is not well-formed XML (a bare "&", cut off in its fourth item), and a
+# sitemap the index lists that is small on the wire and larger than any sane cap unzipped.
+MALFORMED_FEED_PATH = f"/bnews/{LISTED_SECTIONS[1][0]}/feed/"
+BOMB_SITEMAP_PATH = "/post-sitemap-archive.xml.gz"
+BOMB_SITEMAP_BYTES = 64 * 1024 * 1024
 OFFSITE_HOST = "offsite.invalid"
 _ID_RE = re.compile(r"/(\d+)\.html")
 
@@ -78,6 +83,7 @@ class FaultPlan:
         self.variant_targets = rng.sample([a for a in site.public_ids if a not in self.by_article], 6)
         self._seen: dict[str, int] = {}
         self._bomb: bytes | None = None
+        self._sitemap_bomb_body: bytes | None = None
 
     def expected_ids(self) -> set[str]:
         lost = {a for a, kind in self.by_article.items() if not FAULT_KINDS[kind]}
@@ -86,28 +92,51 @@ class FaultPlan:
     def start_urls(self, base: str) -> list[str]:
         return [*self.site.start_urls(base), base.rstrip("/") + TRAP_PATH]
 
-    def respond(self, path_and_query: str, base: str) -> tuple[Answer, str | None]:
+    def respond(self, path_and_query: str, base: str, site_base: str | None = None) -> tuple[Answer, str | None]:
         """The answer to a request, and the fault injected (``None`` for a healthy answer)."""
         parts = urlsplit(path_and_query)
         path = parts.path
         if path.startswith(TRAP_PATH):
             return self._trap(path, base), "pagination_trap"
+        if path == MALFORMED_FEED_PATH:
+            return self._malformed_feed(path, base), "malformed_feed"
+        if path == BOMB_SITEMAP_PATH:
+            return self._sitemap_bomb(), "sitemap_bomb"
+        if path == "/sitemap_index.xml":
+            answer = self._page(path, base, site_base=site_base)
+            extra = f"<sitemap><loc>{base}{BOMB_SITEMAP_PATH}</loc></sitemap>\n</sitemapindex>".encode()
+            answer.body = answer.body.replace(b"</sitemapindex>", extra)
+            return answer, None
         match = _ID_RE.search(path)
         kind = self.by_article.get(match[1]) if match else None
         seen = self._seen.get(path_and_query, 0)
         self._seen[path_and_query] = seen + 1
         if kind is None:
-            return self._page(path, base), None
+            return self._page(path, base, site_base=site_base), None
         injected = getattr(self, f"_{kind}")(path, parts.query, base, seen)
         return injected if isinstance(injected, tuple) else (injected, kind)
 
     # --- healthy pages, with the site-wide odd links --------------------------------------------
 
-    def _page(self, path: str, base: str, encoding: str = "utf-8") -> Answer:
-        status, content_type, text = self.site.render(path, base)
+    def _page(self, path: str, base: str, encoding: str = "utf-8", site_base: str | None = None) -> Answer:
+        status, content_type, text = self.site.render(path, base, site_base)
+        if isinstance(text, bytes):
+            return Answer(status, {"Content-Type": content_type}, text)
         if status == 200 and _ID_RE.search(path):
             text = text.replace('</ul> <ul class="texttj">', self._odd_links(base) + '</ul> <ul class="texttj">', 1)
         return Answer(status, {"Content-Type": content_type}, text.encode(encoding, errors="xmlcharrefreplace"))
+
+    def _malformed_feed(self, path: str, base: str) -> Answer:
+        _, content_type, text = self.site.render(path, base)
+        text = text.replace("</title>", " & more</title>", 1)
+        fourth = [i for i in range(len(text)) if text.startswith("<item>", i)][3]
+        return Answer(200, {"Content-Type": content_type}, text[: fourth + 40].encode("utf-8"))
+
+    def _sitemap_bomb(self) -> Answer:
+        if self._sitemap_bomb_body is None:
+            head = b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            self._sitemap_bomb_body = gzip.compress(head + b" " * BOMB_SITEMAP_BYTES, compresslevel=9, mtime=0)
+        return Answer(200, {"Content-Type": "application/x-gzip"}, self._sitemap_bomb_body)
 
     def _odd_links(self, base: str) -> str:
         host = urlsplit(base).netloc

@@ -9,12 +9,13 @@ generator writes the pages, it also knows the record each article must yield
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from importlib import resources
 from urllib.parse import quote, unquote, urlsplit
@@ -39,7 +40,11 @@ DISALLOWED_SECTION = "members"
 REAL_SITE = "https://www.bannedbook.org"
 # The offset of the site's local time, in article:published_time values (postmeat lines have none).
 LOCAL_OFFSET = "+08:00"
-ROBOTS_TXT = "User-agent: *\nDisallow: /bnews/members/\nDisallow: /wp-admin/\n"
+ROBOTS_TXT = "User-agent: *\nDisallow: /bnews/members/\nDisallow: /wp-admin/\n\nSitemap: {base}/sitemap_index.xml\n"
+FEED_ITEMS = 10  # WordPress's default "syndication feeds show the most recent"
+SITEMAP_SIZE = 100  # articles per post sitemap (Yoast's default is 1000)
+FEEDBURNER_PREFIX = "/feedburner/bnews/"
+FEEDPROXY = "http://feedproxy.invalid/~r/bnews"  # where FeedBurner's own item links point
 
 Segment = tuple[str, Pair]  # ("text" | "tag" | "keyword", words)
 # "drifted-headline": the site moved its article title out of the <h2> and dropped og:title,
@@ -75,6 +80,7 @@ class SampleArticle:
     canonical_kind: str = "self"  # self | real_host (the real site's URL) | other_section (a relative href)
     relative_links: bool = False  # tag and keyword links in the entry written root-relative
     disclaimer: Pair | None = None  # for credit_first: a disclaimer wording other than the style's own
+    modified: datetime | None = None  # the last edit
 
     def headline_text(self, script: int) -> str:
         opener, topic = self.headline
@@ -88,13 +94,14 @@ class SampleArticle:
 class SampleSite:
     """All pages of the sample site, rendered on demand for a given base URL."""
 
-    def __init__(self, seed: int = 2024, articles: int = 320, variant: str = "real"):
+    def __init__(self, seed: int = 2024, articles: int = 320, variant: str = "real", sitemap_size: int = SITEMAP_SIZE):
         if articles < len(LISTED_SECTIONS) * 2:
             raise ValueError(f"the sample site needs at least {len(LISTED_SECTIONS) * 2} articles")
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {', '.join(VARIANTS)}")
         self.seed = seed
         self.variant = variant
+        self.sitemap_size = sitemap_size
         self.rng = random.Random(seed)
         self.articles: dict[str, SampleArticle] = {}
         self.published: list[str] = []
@@ -123,9 +130,10 @@ class SampleSite:
         self.published += added
         return added
 
-    def edit(self, count: int, ids: list[str] | None = None) -> list[str]:
+    def edit(self, count: int, ids: list[str] | None = None, at: datetime | None = None) -> list[str]:
         """Change the text of ``count`` articles from the first pages of the category listings,
-        or of the articles ``ids`` (say, ones just published)."""
+        or of the articles ``ids`` (say, ones just published), at ``at`` (default: now), which
+        the sitemaps' ``lastmod`` and the Atom feeds' ``updated`` then show."""
         candidates = sorted(
             a.article_id
             for section, _ in LISTED_SECTIONS
@@ -136,6 +144,7 @@ class SampleSite:
         for article_id in edited:
             article = self.articles[article_id]
             article.edits += 1
+            article.modified = at or datetime.now(UTC)
             article.paragraphs[-1].append(("text", texts.CORRECTIONS[article.edits % len(texts.CORRECTIONS)]))
         return edited
 
@@ -394,12 +403,17 @@ class SampleSite:
 
     # --- serving -----------------------------------------------------------------------------
 
-    def render(self, path: str, base: str) -> tuple[int, str, str]:
-        """``(status, content type, body)`` for a request path on the site served at ``base``."""
+    def render(self, path: str, base: str, site_base: str | None = None) -> tuple[int, str, str | bytes]:
+        """``(status, content type, body)`` for a request path on the site served at ``base``;
+        FeedBurner-style feeds (``/feedburner/bnews/<section>``) point at ``site_base``, the site's
+        own address, whatever host they were asked on."""
         base = base.rstrip("/")
         path = urlsplit(path).path
         if path == "/robots.txt":
-            return 200, "text/plain; charset=utf-8", ROBOTS_TXT
+            return 200, "text/plain; charset=utf-8", ROBOTS_TXT.format(base=base)
+        found = self._render_discovery(path, base, (site_base or base).rstrip("/"))
+        if found is not None:
+            return found
         match = _ARTICLE_PATH.match(path)
         if match is not None:
             article = self.articles.get(match["id"])
@@ -424,6 +438,149 @@ class SampleSite:
             if page_html is not None:
                 return 200, "text/html; charset=utf-8", page_html
         return self._not_found(base)
+
+    # --- feeds and sitemaps -------------------------------------------------------------------
+
+    def post_time(self, article: SampleArticle) -> datetime:
+        """When WordPress says the article was published (every post has a time, even where its
+        page shows only the date): article:published_time, the postmeat time, or one drawn for it."""
+        if article.published_time:
+            return datetime.fromisoformat(article.published_time)
+        d = article.date
+        if article.postmeat and " " in article.postmeat:
+            clock = article.postmeat.split(" ")[1]
+        else:
+            rng = random.Random(f"{self.seed}/{article.article_id}/time")
+            clock = f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
+        return datetime.fromisoformat(f"{d[:4]}-{d[4:6]}-{d[6:]}T{clock}:00{LOCAL_OFFSET}")
+
+    def last_modified(self, article: SampleArticle) -> datetime:
+        return article.modified or self.post_time(article)
+
+    def expected_feed_date(self, article_id: str) -> str:
+        """``datePublished`` of an article found through a feed: the page's own when it gives a
+        time, else the feed item's time."""
+        article = self.articles[article_id]
+        own = _expected_date(article)
+        return own if "T" in own else self.post_time(article).isoformat()
+
+    def feed_entries(self, section: str) -> list[SampleArticle]:
+        """The items of a category's (or the tag archive's) feed: its newest listed posts."""
+        return self.listing(section)[:FEED_ITEMS]
+
+    def sitemap_articles(self) -> list[SampleArticle]:
+        """Every post, oldest first, as Yoast's post sitemaps list them."""
+        return list(reversed(self._sorted()))
+
+    def sitemap_paths(self) -> list[str]:
+        """The post sitemaps the index lists; every second one gzipped."""
+        count = max(1, -(-len(self.articles) // self.sitemap_size))
+        return [
+            "/post-sitemap.xml" if n == 1 else f"/post-sitemap{n}.xml" + (".gz" if n % 2 == 0 else "")
+            for n in range(1, count + 1)
+        ]
+
+    def _sitemap_chunk(self, path: str) -> list[SampleArticle] | None:
+        paths = self.sitemap_paths()
+        if path not in paths:
+            return None
+        n = paths.index(path)
+        return self.sitemap_articles()[n * self.sitemap_size : (n + 1) * self.sitemap_size]
+
+    def _article_url(self, article: SampleArticle, base: str) -> str:
+        return base + article.path(traditional=article.kind == "tw_only")
+
+    def _render_discovery(self, path: str, base: str, site_base: str) -> tuple[int, str, str | bytes] | None:
+        if path == "/sitemap_index.xml":
+            return 200, "application/xml; charset=UTF-8", self._sitemap_index(base)
+        chunk = self._sitemap_chunk(path)
+        if chunk is not None:
+            urls = [(self._article_url(a, base), self.last_modified(a)) for a in chunk]
+            body = _urlset(urls)
+            if path.endswith(".gz"):
+                return 200, "application/x-gzip", gzip.compress(body.encode("utf-8"), mtime=0)
+            return 200, "application/xml; charset=UTF-8", body
+        if path == "/page-sitemap.xml":
+            return 200, "application/xml; charset=UTF-8", _urlset([(base + "/", None)])
+        if path == "/category-sitemap.xml":
+            urls = [(base + self._listing_path(section, 1, SIMPLIFIED), None) for section, _ in LISTED_SECTIONS]
+            return 200, "application/xml; charset=UTF-8", _urlset(urls)
+        if path.startswith(FEEDBURNER_PREFIX):
+            section = path[len(FEEDBURNER_PREFIX) :].strip("/")
+            if section in dict(LISTED_SECTIONS):
+                return 200, "application/rss+xml; charset=UTF-8", self._rss(section, site_base, feedburner=True)
+            return None
+        for suffix, atom in (("/feed/atom/", True), ("/feed/", False)):
+            if path.endswith(suffix):
+                listing = self._parse_listing_path(path[: -len(suffix) + 1])
+                if listing is None or listing[1] != 1 or listing[2] != SIMPLIFIED:
+                    return None
+                if atom:
+                    return 200, "application/atom+xml; charset=UTF-8", self._atom(listing[0], base)
+                return 200, "application/rss+xml; charset=UTF-8", self._rss(listing[0], base)
+        return None
+
+    def _sitemap_index(self, base: str) -> str:
+        entries = []
+        for path in self.sitemap_paths():
+            newest = max(self.last_modified(a) for a in self._sitemap_chunk(path))
+            entries.append((base + path, newest))
+        entries += [(base + "/page-sitemap.xml", None), (base + "/category-sitemap.xml", None)]
+        items = "".join(
+            f"<sitemap><loc>{html.escape(loc)}</loc>{_lastmod(when)}</sitemap>\n" for loc, when in entries
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><?xml-stylesheet type="text/xsl" href="//www.bannedbook.org/main-sitemap.xsl"?>\n'
+            f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{items}</sitemapindex>\n'
+        )
+
+    def _feed_title(self, section: str) -> str:
+        name = TAG_ARCHIVE[SIMPLIFIED] if section == "tag" else texts.SECTION_NAMES[section][SIMPLIFIED]
+        return html.escape(f"{name} – {texts.SITE_NAME[SIMPLIFIED]}")
+
+    def _rss(self, section: str, base: str, feedburner: bool = False) -> str:
+        """WordPress's RSS 2.0 feed (or FeedBurner's copy of it, whose item links go through its
+        redirector and whose ``feedburner:origLink`` is the article's own URL)."""
+        items = []
+        for article in self.feed_entries(section):
+            url = self._article_url(article, base)
+            link = f"{FEEDPROXY}/{section}/~3/{article.article_id}/" if feedburner else url
+            orig = f"<feedburner:origLink>{html.escape(url)}</feedburner:origLink>" if feedburner else ""
+            when = self.post_time(article).astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+            items.append(
+                f"<item><title>{html.escape(article.headline_text(SIMPLIFIED))}</title><link>{html.escape(link)}</link>"
+                f"<dc:creator><![CDATA[{texts.SITE_NAME[SIMPLIFIED]}]]></dc:creator><pubDate>{when}</pubDate>"
+                f'<guid isPermaLink="false">{base}/?p={article.article_id}</guid>'
+                f"<description><![CDATA[{_plain(article.paragraphs[0], SIMPLIFIED)[:60]} [&#8230;]]]></description>"
+                f"{orig}</item>\n"
+            )
+        namespaces = ' xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"' if feedburner else ""
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+            f' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom"{namespaces}>\n'
+            f"<channel><title>{self._feed_title(section)}</title>"
+            f'<atom:link href="{base}{self._listing_path(section, 1, SIMPLIFIED)}feed/" rel="self" type="application/rss+xml" />'
+            f"<link>{base}{self._listing_path(section, 1, SIMPLIFIED)}</link><language>zh-CN</language>\n"
+            f"{''.join(items)}</channel></rss>\n"
+        )
+
+    def _atom(self, section: str, base: str) -> str:
+        """WordPress's Atom feed: ``updated`` is the post's last modification."""
+        entries = []
+        for article in self.feed_entries(section):
+            url = html.escape(self._article_url(article, base))
+            entries.append(
+                f"<entry><author><name>{texts.SITE_NAME[SIMPLIFIED]}</name></author>"
+                f'<title type="html">{html.escape(article.headline_text(SIMPLIFIED))}</title>'
+                f'<link rel="alternate" type="text/html" href="{url}" /><id>{base}/?p={article.article_id}</id>'
+                f"<updated>{self.last_modified(article).astimezone(UTC).isoformat()}</updated>"
+                f"<published>{self.post_time(article).astimezone(UTC).isoformat()}</published></entry>\n"
+            )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">\n'
+            f'<title type="text">{self._feed_title(section)}</title><id>{base}{self._listing_path(section, 1, SIMPLIFIED)}feed/atom/</id>\n'
+            f"{''.join(entries)}</feed>\n"
+        )
 
     def _parse_listing_path(self, path: str) -> tuple[str, int, int] | None:
         script = SIMPLIFIED
@@ -756,6 +913,18 @@ class SampleSite:
                 f'<a class="nextpostslink" rel="next" href="{base}{self._listing_path(section, page + 1, script)}">&raquo;</a>'
             )
         return f"<div class='wp-pagenavi'>{''.join(links)}</div>"
+
+
+def _lastmod(when: datetime | None) -> str:
+    return f"<lastmod>{when.astimezone(UTC).isoformat()}</lastmod>" if when else ""
+
+
+def _urlset(urls: list[tuple[str, datetime | None]]) -> str:
+    items = "".join(f"<url><loc>{html.escape(loc)}</loc>{_lastmod(when)}</url>\n" for loc, when in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{items}</urlset>\n'
+    )
 
 
 def _tags(article: SampleArticle) -> list[Pair]:

@@ -2,8 +2,10 @@
 
 ``python -m newsspider serve --port 0`` prints ``serving http://127.0.0.1:PORT`` once it is
 ready, and (with ``--log FILE``) appends every requested path to FILE. Between crawls,
-``POST /__admin/publish?count=N`` adds N new articles and ``POST /__admin/edit?count=N`` changes
-the text of N listed ones; both answer ``{"ids": [...]}``. With ``--faults SEED`` the site
+``POST /__admin/publish?count=N[&date=YYYY-MM-DD]`` adds N new articles and
+``POST /__admin/edit?count=N[&ids=A,B][&at=ISO time]`` changes the text of N listed ones (or the
+ones named, at the time given); both answer ``{"ids": [...]}``. Feeds, FeedBurner-style feeds
+(``/feedburner/bnews/<section>``), robots.txt and the Yoast-style sitemap index follow every change. With ``--faults SEED`` the site
 misbehaves as :mod:`newsspider.samplesite.faults` plans, and ``--fault-log FILE`` gets one JSON
 line per request: ``{"t", "path", "status", "fault"}``. With ``--blocked`` every request is answered
 with Cloudflare's challenge page, as the real site has answered bots.
@@ -18,7 +20,7 @@ import struct
 import sys
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -50,21 +52,25 @@ class SampleServer(ThreadingHTTPServer):
         self._lock = threading.Lock()
         self.lock = threading.Lock()  # pages and admin changes
 
-    def render(self, path: str, base: str) -> tuple[int, str, str]:
+    def render(self, path: str, base: str) -> tuple[int, str, str | bytes]:
         """The site's page, from the cache when ``--cache`` asked for one (benchmarks: the server
         should cost the crawler's machine as little as possible)."""
         if self.cache is None:
-            return self.site.render(path, base)
+            return self.site.render(path, base, self.base_url)
         key = (path, base, len(self.site.articles))
         if key not in self.cache:
-            self.cache[key] = self.site.render(path, base)
+            self.cache[key] = self.site.render(path, base, self.base_url)
         return self.cache[key]
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def record(self, path: str) -> None:
+    def record(self, path: str, host: str | None = None) -> None:
+        """Log a request: its path, or ``//host/path`` when it was asked for by another host name
+        (a feed host's, say) than the server's own address."""
+        if host and host != f"127.0.0.1:{self.server_address[1]}":
+            path = f"//{host}{path}"
         if self.time_log:
             with self._lock, self.time_log.open("a", encoding="utf-8") as log:
                 log.write(f"{time.time():.6f} {path}\n")
@@ -88,16 +94,16 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        self.server.record(self.path)
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        self.server.record(self.path, host)
         if self.server.delay:
             time.sleep(self.server.delay)  # a slower site, for politeness and throughput tests
-        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
         if self.server.blocked:
             self._answer(challenge_answer())
             return
         if self.server.faults is not None:
             with self.server.lock:
-                answer, fault = self.server.faults.respond(self.path, f"http://{host}")
+                answer, fault = self.server.faults.respond(self.path, f"http://{host}", self.server.base_url)
             self.server.record_fault(self.path, answer.status, fault)
             self._answer(answer)
             return
@@ -140,22 +146,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(
                 400,
                 "application/json",
-                json.dumps({"error": "POST /__admin/{publish,edit}?count=N[&date=YYYY-MM-DD][&ids=A,B]"}),
+                json.dumps({"error": "POST /__admin/{publish,edit}?count=N[&date=YYYY-MM-DD][&ids=A,B][&at=ISO time]"}),
             )
             return
         query = parse_qs(parts.query)
-        day, which = query.get("date", [None])[0], query.get("ids", [None])[0]
+        day, which, at = (query.get(name, [None])[0] for name in ("date", "ids", "at"))
         with self.server.lock:
-            if day and parts.path == "/__admin/publish":
-                ids = action(count, date.fromisoformat(day))
-            elif which and parts.path == "/__admin/edit":
-                ids = action(count, which.split(","))
+            if parts.path == "/__admin/publish":
+                ids = action(count, date.fromisoformat(day) if day else None)
             else:
-                ids = action(count)
+                ids = action(count, which.split(",") if which else None, datetime.fromisoformat(at) if at else None)
         self._send(200, "application/json", json.dumps({"ids": ids}))
 
-    def _send(self, status: int, content_type: str, body: str) -> None:
-        payload = body.encode("utf-8")
+    def _send(self, status: int, content_type: str, body: str | bytes) -> None:
+        payload = body if isinstance(body, bytes) else body.encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))

@@ -60,6 +60,20 @@ LISTING_NEXT_PAGE_XPATH = (
     "//a[contains(., '下一页') or contains(., '下一頁')]/@href"
 )
 
+# Discovery besides listings. WordPress serves each category's and tag's feed under its archive.
+FEED_SUFFIX = "feed/"
+# Paths that are feeds whatever their host: WordPress feeds, FeedBurner-style names.
+FEED_PATH_RE = re.compile(r"/(?:feed|rss|atom)(?:/[a-z0-9]*)?/?$|\.(?:rss|atom)$|/feeds?/", re.I)
+# Yoast (which the site used in 2020) publishes its sitemap index here; robots.txt may name others.
+SITEMAP_INDEX_PATH = "/sitemap_index.xml"
+SITEMAP_PATH_RE = re.compile(r"sitemap[^/]*\.xml(?:\.gz)?$", re.I)
+# Child sitemaps that list no articles (Yoast's and WordPress core's names): never fetched.
+SITEMAP_SKIP_RE = re.compile(
+    r"/(?:page|category|post_tag|tag|author|attachment|product_cat)-sitemap\d*\.xml(?:\.gz)?$"
+    r"|/wp-sitemap-(?:taxonomies|users)-",
+    re.I,
+)
+
 # Article pages. The entry is found once; title, credits and tags are read relative to it.
 ENTRY = "div.entry"
 # The article title is the <h2> right before the notice and the entry (h2.pagetitle is a listing's).
@@ -146,3 +160,31 @@ def article_url(url: str, *, traditional: bool = False) -> str:
     prefix = TRADITIONAL_PREFIX if traditional else "/bnews/"
     path = f"{prefix}{parsed.section}/{parsed.date}/{parsed.article_id}.html"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def start_kind(url: str, feed_hosts: frozenset[str] = frozenset()) -> str:
+    """What a start URL most likely is, before it is fetched: ``article``, ``robots``,
+    ``sitemap``, ``feed`` or ``listing``. (The answer decides only how the request is counted and
+    whether its host is crawled; the response's content decides how it is read.)"""
+    if parse_article_url(url):
+        return "article"
+    parts = urlsplit(url)
+    if parts.path == "/robots.txt":
+        return "robots"
+    if SITEMAP_PATH_RE.search(parts.path):
+        return "sitemap"
+    if (parts.hostname or "") in feed_hosts or FEED_PATH_RE.search(parts.path):
+        return "feed"
+    return "listing"
+
+
+def feed_url(listing_url: str) -> str | None:
+    """The WordPress feed of a category or tag archive (``/bnews/<category>/feed/``), ``None``
+    for a URL that is no archive's first page."""
+    if start_kind(listing_url) != "listing":
+        return None
+    parts = urlsplit(listing_url)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    if "/page/" in path or not path.startswith("/bnews/"):
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, path + FEED_SUFFIX, "", ""))

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
-from newsspider import config
+from newsspider import config, discovery
 from newsspider.cluster import DEDUPE_KEY
 from newsspider.extensions import CrawlState
+from newsspider.idset import IdSet
 from newsspider.loaders import load_article
 from newsspider.middlewares import Blocked
 from newsspider.sites import bannedbook as site
+from newsspider.state.base import stamp
 from newsspider.spiders.base import NewsSpider
 from newsspider.urls import canonical_url, join_url
 
@@ -52,22 +55,30 @@ def failure_reason(failure: Failure) -> str:
     return failure.type.__name__ if failure.type else "error"
 
 
+# How an article was found, for the ones a listing, feed or sitemap shows (the refresh policy's).
+DISCOVERED_VIA = ("listing", "feed", "sitemap")
+# The next sitemap is fetched before anything queued; with a shared queue, after everything queued.
+SITEMAP_PRIORITY, SHARED_SITEMAP_PRIORITY = 10, -10
+# The site's local time zone: a feed's time fills in a page's date in it.
+LOCAL_ZONE = datetime.strptime(site.LOCAL_UTC_OFFSET, "%z").tzinfo
+
 # Related lists of articles fetched too deep to follow, kept in case a listing reaches the article
 # later (then it is zero hops from a listing); bounded so that an archive crawl stays in memory.
 UNEXPANDED_MAX = 100_000
 
 
 class BannedbookSpider(NewsSpider):
-    """Category archives -> article pages -> their related articles.
+    """Category archives, feeds or sitemaps -> article pages -> their related articles.
 
-    Arguments (``-a``): ``start_urls`` (comma-separated; the crawl stays on their hosts),
+    Arguments (``-a``): ``start_urls`` (comma-separated listings, feeds, sitemaps or articles;
+    the crawl stays on their hosts, feed hosts aside), ``discover`` (listings, feeds, sitemaps),
     ``max_pages`` (listing pages per start URL, 0 = no limit), ``since`` (YYYY-MM-DD),
     ``related_depth`` (hops of related links followed from listed or given articles).
     With the crawl state on, articles already held are not fetched again (see README).
     """
 
     name = "bannedbook"
-    arguments = ("start_urls", "max_pages", "since", "related_depth")
+    arguments = ("start_urls", "max_pages", "since", "related_depth", "discover")
 
     def __init__(
         self,
@@ -75,6 +86,7 @@ class BannedbookSpider(NewsSpider):
         max_pages: str | int | None = None,
         since: str | None = None,
         related_depth: str | int | None = None,
+        discover: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -82,9 +94,21 @@ class BannedbookSpider(NewsSpider):
         self._max_pages_arg = max_pages
         self._since_arg = since
         self._related_depth_arg = related_depth
-        self._requested_ids: set[str] = set()  # ids whose request was really scheduled
-        self._depth: dict[str, int] = {}  # fewest related hops at which each id was reached
+        self._discover_arg = discover
+        self._requested_ids = IdSet()  # ids whose request was really scheduled
+        self._at_top = IdSet()  # ids reached from a listing, feed, sitemap or start URL (0 hops)
+        self._depth: dict[str, int] = {}  # fewest related hops at which each other id was reached
         self._unexpanded: OrderedDict[str, list[str]] = OrderedDict()
+        # Sitemaps are read lazily: child sitemaps to fetch, and entries of fetched ones not yet
+        # requested, are turned into requests only while the queue has room (NEWSSPIDER_SITEMAP_QUEUE).
+        self._sitemaps: deque[tuple[str, str | None, str | None]] = deque()  # (url, lastmod, start URL)
+        self._entries: deque[tuple[str, datetime | None]] = deque()
+        self._backlog: deque[scrapy.Request] = deque()  # related links waiting for room
+        self._sitemap_in_flight = 0
+        self._sitemaps_seen: set[str] = set()
+        self._sitemaps_read: dict[str, str] = {}  # child sitemap -> its index lastmod, read in full
+        self.reading_sitemaps = False
+        self.seeds: list[str] = []  # what the run started from: a run whose seeds all fail has failed
         self.failed_articles: list[dict[str, str]] = []
         self.failed_listings: list[dict[str, str]] = []
         self.failed_starts: dict[str, str] = {}
@@ -102,14 +126,21 @@ class BannedbookSpider(NewsSpider):
                 return config.setting(settings, f"NEWSSPIDER_{argument.upper()}")
             return config.argument(argument, value)
 
+        site_url = config.setting(settings, "NEWSSPIDER_SITE_URL") or site.SITE_ROOT
+        spider.feed_hosts = config.setting(settings, "NEWSSPIDER_FEED_HOSTS")
         spider.start_urls = (
             config.argument("start_urls", spider._start_urls_arg)
             if spider._start_urls_arg is not None
-            else [f"{site.SITE_ROOT}/bnews/{category}/" for category in site.CATEGORIES]
+            else [f"{site_url}/bnews/{category}/" for category in site.CATEGORIES]
         )
-        spider.allowed_domains = sorted({urlsplit(u).hostname for u in spider.start_urls})
+        # The crawl stays on its start URLs' hosts; a feed host serves the feed given and nothing
+        # else, so a crawl started from such feeds alone fetches their articles on the site's host.
+        on_site = [u for u in spider.start_urls if urlsplit(u).hostname not in spider.feed_hosts] or [site_url]
+        spider.allowed_domains = sorted({urlsplit(u).hostname for u in on_site})
         # Links are rewritten to the scheme the start URLs use for their host (http/https variants).
-        spider.scheme_by_host = {urlsplit(u).hostname: urlsplit(u).scheme for u in spider.start_urls}
+        spider.scheme_by_host = {urlsplit(u).hostname: urlsplit(u).scheme for u in on_site}
+        spider.site_roots = list(dict.fromkeys(f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in on_site))
+        spider.discover = chosen("discover", spider._discover_arg)
         spider.max_pages = chosen("max_pages", spider._max_pages_arg)
         spider.since = chosen("since", spider._since_arg or None)
         spider.related_depth = chosen("related_depth", spider._related_depth_arg)
@@ -118,6 +149,11 @@ class BannedbookSpider(NewsSpider):
         spider.recent_every = config.setting(settings, "NEWSSPIDER_REFRESH_RECENT_EVERY")
         spider.now = config.clock(settings)
         spider.stop_after_known_pages = config.setting(settings, "NEWSSPIDER_STOP_AFTER_KNOWN_PAGES")
+        spider.sitemap_max_bytes = config.setting(settings, "NEWSSPIDER_SITEMAP_MAX_BYTES")
+        spider.sitemap_max_urls = config.setting(settings, "NEWSSPIDER_SITEMAP_MAX_URLS")
+        spider.sitemap_max_files = config.setting(settings, "NEWSSPIDER_SITEMAP_MAX_FILES")
+        spider.sitemap_queue = config.setting(settings, "NEWSSPIDER_SITEMAP_QUEUE")
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -126,15 +162,14 @@ class BannedbookSpider(NewsSpider):
         if hasattr(self, "state"):
             # With JOBDIR, Scrapy pickles spider.state between pause and resume: what was requested
             # and how deep must survive with the request queue, or a resumed crawl loses links.
-            self._requested_ids = self.state.setdefault("requested_ids", self._requested_ids)
-            self._depth = self.state.setdefault("depth", self._depth)
-            self._unexpanded = self.state.setdefault("unexpanded", self._unexpanded)
+            for name in ("requested_ids", "at_top", "depth", "unexpanded", "sitemaps", "entries", "sitemaps_seen"):
+                setattr(self, f"_{name}", self.state.setdefault(name, getattr(self, f"_{name}")))
         if not self.seeds_run():
             return  # a worker joining a run that another worker seeds
         if self.crawl_state is not None:
             # Links an earlier run found but did not fetch (it was killed, or the page failed);
             # they were found as related links, so they are fetched but not followed further.
-            here = {urlsplit(u).netloc for u in self.start_urls}
+            here = {urlsplit(root).netloc for root in self.site_roots}
             for url in self.crawl_state.frontier().values():
                 if urlsplit(url).netloc not in here:
                     # Found while crawling another host or port (a mirror): left for a run there.
@@ -142,13 +177,52 @@ class BannedbookSpider(NewsSpider):
                     continue
                 for request in self._follow_article(url, "frontier", self._deepest()):
                     yield request
-        for url in self.start_urls:
-            if site.parse_article_url(url):
-                for request in self._follow_article(url, "start", 0, start_url=url):
-                    yield request
-            else:
-                yield self._listing_request(url, page=1, start_url=url)
+        for request in self._seed_requests():
+            yield request
         self.seeded()
+
+    def _seed_requests(self) -> Iterator[scrapy.Request]:
+        """The start URLs as the discovery modes ask: listings as given (a feed, sitemap or
+        robots.txt given is read as what it is), the listings' feeds, the sites' sitemaps."""
+        for url in self.start_urls:
+            kind = site.start_kind(url, self.feed_hosts)
+            if kind == "article":
+                self.seeds.append(url)
+                yield from self._follow_article(url, "start", 0, start_url=url)
+            elif kind != "listing":
+                yield self._seed(url, kind)
+            else:
+                if "listings" in self.discover:
+                    yield self._seed(url, "listing")
+                feed = site.feed_url(url) if "feeds" in self.discover else None
+                if feed:
+                    yield self._seed(feed, "feed")
+        if "sitemaps" in self.discover:
+            for root in self.site_roots:
+                yield self._seed(root + "/robots.txt", "robots")
+
+    def _seed(self, url: str, kind: str) -> scrapy.Request:
+        self.seeds.append(url)
+        if kind == "listing":
+            return self._listing_request(url, page=1, start_url=url)
+        self._count(f"requests/{kind}")
+        meta: dict[str, Any] = {"page_kind": kind, "start_url": url}
+        if urlsplit(url).hostname in self.feed_hosts:
+            meta["allow_offsite"] = True  # the feed itself, and nothing else on its host
+        if kind == "robots":
+            return scrapy.Request(url, callback=self.parse_robots, errback=self.robots_failed, meta=meta)
+        return scrapy.Request(url, callback=self.parse_start, errback=self.listing_failed, meta=meta)
+
+    def parse_start(self, response: Response) -> Iterator[Any]:
+        """A start URL that is no article: a feed, a sitemap or a listing, told by its content."""
+        body = response.body
+        root = discovery.root_name(body)
+        if body[:3] == discovery.GZIP_MAGIC or root in discovery.SITEMAP_ROOTS:
+            yield from self.parse_sitemap(response)
+        elif root in discovery.FEED_ROOTS:
+            yield from self.parse_feed(response)
+        else:
+            yield from self.parse_listing(response)
 
     def _listing_request(
         self,
@@ -223,6 +297,165 @@ class BannedbookSpider(NewsSpider):
         if next_url:
             yield self._listing_request(next_url, page + 1, held_streak, tuple(ids))
 
+    # --- feeds ---------------------------------------------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """A feed's items that are the site's articles; an item's time marks it changed (for the
+        refresh policy) and fills in the page's date when the page gives no time."""
+        feed = discovery.read_feed(response.body, response.url)
+        if feed is None:
+            self._discovery_failed(response, "feeds", "not_a_feed")
+            return
+        self._count("pages/feed_ok")
+        if feed.problem:
+            self._discovery_failed(response, "feeds", feed.problem, start_failed=not feed.entries)
+        if not feed.entries and not feed.problem:
+            self._discovery_failed(response, "feeds", "no_items")
+        for entry in feed.entries:
+            yield from self._follow_article(
+                entry.url, "feed", 0, changed=entry.changed, listed_time=entry.published
+            )
+
+    # --- sitemaps ------------------------------------------------------------------------------
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        """The robots.txt ``Sitemap:`` lines of a site, else its Yoast sitemap index."""
+        urls = discovery.sitemaps_in_robots(response.body, response.url)
+        if not urls:
+            self._count("sitemaps/none_in_robots")
+            urls = [response.urljoin(site.SITEMAP_INDEX_PATH)]
+        for url in urls:
+            yield from self._queue_sitemap(url, None, response.meta.get("start_url"))
+        yield from self._pump()
+
+    def robots_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """No robots.txt to read: the Yoast sitemap index is the site's sitemap."""
+        self._count(f"sitemaps/robots_failed/{failure_reason(failure)}")
+        request = failure.request
+        yield from self._queue_sitemap(request.urljoin(site.SITEMAP_INDEX_PATH), None, request.meta.get("start_url"))
+        yield from self._pump()
+
+    def _queue_sitemap(self, url: str, lastmod: datetime | None, start_url: str | None) -> Iterator[scrapy.Request]:
+        """A sitemap to read once, on the site's hosts, within the count cap; one the index says is
+        unchanged since a finished run read it in full is skipped."""
+        url = canonical_url(url, self.scheme_by_host) or ""
+        if not url or url in self._sitemaps_seen:
+            return
+        if not self._on_site(url):
+            self._count("sitemaps/offsite")
+            return
+        if site.SITEMAP_SKIP_RE.search(urlsplit(url).path):
+            self._count("sitemaps/skipped_no_articles")
+            return
+        if len(self._sitemaps_seen) >= self.sitemap_max_files:
+            self._count("sitemaps/over_max_files")
+            self.failed_listings.append({"url": url, "reason": "sitemap_over_max_files"})
+            return
+        self._sitemaps_seen.add(url)
+        mark = stamp(lastmod) if lastmod is not None else None
+        if mark and self.crawl_state is not None and self.crawl_state.sitemap_read(url, mark):
+            self._count("sitemaps/unchanged")
+            return
+        self._sitemaps.append((url, mark, start_url))
+        if self._cluster is not None:
+            # The shared queue holds everything; a sitemap is taken when no article request waits.
+            yield self._sitemap_request(*self._sitemaps.popleft(), priority=SHARED_SITEMAP_PRIORITY)
+
+    def _sitemap_request(self, url: str, mark: str | None, start_url: str | None, priority: int) -> scrapy.Request:
+        self._count("requests/sitemap")
+        self._sitemap_in_flight += 1
+        return scrapy.Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.sitemap_failed,
+            priority=priority,
+            meta={"page_kind": "sitemap", "start_url": start_url, "index_lastmod": mark},
+        )
+
+    def sitemap_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self._sitemap_in_flight -= 1
+        self.listing_failed(failure)
+        yield from self._pump()
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        """A sitemap index's sitemaps, or a sitemap's article pages that are new or changed since
+        their last fetch (``lastmod``), read as the queue drains."""
+        if response.meta.get("page_kind") == "sitemap":
+            self._sitemap_in_flight -= 1
+        try:
+            body = discovery.unpack(response.body, self.sitemap_max_bytes)
+        except discovery.TooLarge:
+            self._discovery_failed(response, "sitemaps", "too_large")
+            yield from self._pump()
+            return
+        sitemap = discovery.read_sitemap(body, response.url, self.sitemap_max_urls)
+        if sitemap is None:
+            self._discovery_failed(response, "sitemaps", "not_a_sitemap")
+            yield from self._pump()
+            return
+        self._count("pages/sitemap_ok")
+        if sitemap.problem:
+            self._discovery_failed(response, "sitemaps", sitemap.problem, start_failed=not sitemap.entries)
+        self.reading_sitemaps = True
+        if sitemap.kind == "sitemapindex":
+            start_url = response.meta.get("start_url")
+            for entry in sitemap.entries:
+                yield from self._queue_sitemap(entry.url, entry.changed, start_url)
+        else:
+            if self.crawl_state is not None:
+                self.crawl_state.prefetch(
+                    parsed.article_id for entry in sitemap.entries if (parsed := site.parse_article_url(entry.url))
+                )
+            self._entries.extend((entry.url, entry.changed) for entry in sitemap.entries)
+            if response.meta.get("index_lastmod") and not sitemap.problem:
+                self._sitemaps_read[response.url] = response.meta["index_lastmod"]
+        yield from self._pump()
+
+    def _queued(self) -> int:
+        scheduler = self.crawler.engine.scheduler if self.crawler.engine is not None else None
+        return len(scheduler) if scheduler is not None else 0
+
+    def _pump(self) -> Iterator[scrapy.Request]:
+        """Requests for what sitemaps listed while fewer than ``sitemap_queue`` requests are queued,
+        then the next sitemap once the last one's entries are all requested. (With a shared queue
+        everything goes to it at once: it lives in Redis, and a worker may vanish.)"""
+        room = self.sitemap_queue - self._queued() if self._cluster is None else float("inf")
+        while room > 0 and self._backlog:
+            room -= 1
+            yield self._backlog.popleft()
+        while room > 0 and self._entries:
+            url, lastmod = self._entries.popleft()
+            for request in self._follow_article(url, "sitemap", 0, changed=lastmod):
+                room -= 1
+                yield request
+        if not self._entries and self._sitemaps and not self._sitemap_in_flight:
+            yield self._sitemap_request(*self._sitemaps.popleft(), priority=SITEMAP_PRIORITY)
+
+    def spider_idle(self) -> None:
+        """The queue ran dry while sitemaps still list articles (all of them held, say): go on."""
+        if self._cluster is not None:
+            return
+        requests = list(self._pump())
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests or self._sitemap_in_flight:
+            raise DontCloseSpider
+
+    def closed(self, reason: str) -> None:
+        """Sitemaps read in full by a run that finished are skipped by later runs while the index
+        gives them the same ``lastmod``; a failed article stays in the frontier meanwhile."""
+        if reason == "finished" and self.crawl_state is not None and self._sitemaps_read:
+            self.crawl_state.note_sitemaps_read(self._sitemaps_read)
+
+    def _discovery_failed(self, response: Response, kind: str, reason: str, start_failed: bool = True) -> None:
+        """A feed or sitemap that could not be read (in full): counted, reported, and a failed start
+        when it was one and gave nothing."""
+        self._count(f"{kind}/{reason}")
+        self.failed_listings.append({"url": response.url, "reason": f"{kind.rstrip('s')}_{reason}"})
+        self.logger.warning("%s %s: %s", kind[:-1].capitalize(), response.url, reason.replace("_", " "))
+        if start_failed:
+            self._start_failed(response.request, f"{kind.rstrip('s')}_{reason}")
+
     def _next_page(self, response: TextResponse) -> str | None:
         candidates = [response.css(selector).get() for selector in site.LISTING_NEXT_PAGE]
         candidates.append(response.xpath(site.LISTING_NEXT_PAGE_XPATH).get())
@@ -233,6 +466,11 @@ class BannedbookSpider(NewsSpider):
         return None
 
     def parse_article(self, response: Response) -> Iterator[Any]:
+        yield from self._parse_article(response)
+        if self.reading_sitemaps:
+            yield from self._pump()  # one request done: room for the next sitemap entry
+
+    def _parse_article(self, response: Response) -> Iterator[Any]:
         if not is_html(response):
             self._count("skipped/not_html")
             self._failed(response.url, "not_html")
@@ -250,7 +488,10 @@ class BannedbookSpider(NewsSpider):
         if self.crawl_state is not None:
             self.crawl_state.commit_discovered()
         yield item
-        yield from related
+        if self.reading_sitemaps and self._cluster is None:
+            self._backlog.extend(related)  # queued in turn with the sitemaps' entries, within the bound
+        else:
+            yield from related
 
     def related_requests(self, response: Response, article_id: str, urls: list[str]) -> Iterator[scrapy.Request]:
         """Requests for an article page's related links, as deep as ``related_depth`` allows."""
@@ -258,7 +499,8 @@ class BannedbookSpider(NewsSpider):
         # The request's own depth counts too: with several workers, this worker may know the
         # article only from a deeper link than the one another worker queued.
         hops = meta.get("depth_hops", 0)
-        depth = min(self._depth.get(article_id, hops), hops, self._deepest())
+        known = self._known_depth(article_id)
+        depth = min(hops if known is None else known, hops, self._deepest())
         yield from self._follow_related(article_id, response.url, urls, depth)
 
     def _follows_related_at(self, depth: int) -> bool:
@@ -284,9 +526,18 @@ class BannedbookSpider(NewsSpider):
         for related_url in urls:
             yield from self._follow_article(related_url, "related", depth + 1)
 
-    def _follow_article(self, url: str, via: str, depth: int, start_url: str | None = None) -> Iterator[scrapy.Request]:
+    def _follow_article(
+        self,
+        url: str,
+        via: str,
+        depth: int,
+        start_url: str | None = None,
+        changed: datetime | None = None,
+        listed_time: datetime | None = None,
+    ) -> Iterator[scrapy.Request]:
         """One request per article id, always for the simplified-Chinese, non-AMP page, ``depth``
-        related hops away from a listed or given article."""
+        related hops away from a listed or given article. ``changed`` is when a feed or sitemap
+        says the article last changed; ``listed_time`` when a feed says it was published."""
         url = canonical_url(url, self.scheme_by_host)
         parsed = site.parse_article_url(url) if url else None
         if parsed is None:
@@ -300,9 +551,10 @@ class BannedbookSpider(NewsSpider):
             self._count("links/offsite_article")
             return
         article_id = parsed.article_id
-        shallower = depth < self._depth.get(article_id, depth + 1)
+        known = self._known_depth(article_id)
+        shallower = known is None or depth < known
         if shallower:
-            self._depth[article_id] = depth
+            self._note_depth(article_id, depth)
         expand_in_run = self._cluster is not None and self._follows_related_at(depth)
         if article_id in self._requested_ids:
             self._count("links/known_article")
@@ -324,29 +576,46 @@ class BannedbookSpider(NewsSpider):
                 return
         if self._holds(article_id):
             if (
-                via in ("listing", "start")
+                via in ("listing", "start", "feed")
                 and self._follows_related_at(depth)
                 and self.crawl_state.is_unexpanded(article_id)
             ):
                 # An earlier run reached it too deep to follow its related list: fetch it to follow it now.
                 via = "expand"
-            elif via != "listing" or not self._due_for_refresh(article_id, parsed.date):
-                # Held articles are fetched again only from listings, once the refresh window passed.
+            elif via not in DISCOVERED_VIA or not self._due_for_refresh(article_id, parsed.date, changed):
+                # Held articles are fetched again only when a listing, feed or sitemap shows them
+                # and the refresh policy says they may have changed.
                 self._count("links/held_article")
                 return
             else:
                 via = "refresh"
-        elif self.crawl_state is not None and via == "related":
+        elif self.crawl_state is not None and via in ("related", "sitemap"):
+            # Kept in the frontier until emitted: the listing that shows a related link, or the
+            # sitemap a later run skips as unchanged, may not bring it back.
             self.crawl_state.note_discovered(article_id, site.article_url(url))
         self._requested_ids.add(article_id)
         self._count(f"requests/article/{via}")
-        yield self._article_request(site.article_url(url), via, depth, start_url)
+        yield self._article_request(site.article_url(url), via, depth, start_url, listed_time)
 
-    def _due_for_refresh(self, article_id: str, published: str) -> bool:
-        """A held article a listing shows is fetched again to catch edits: one published within
-        ``recent_days`` once ``recent_every`` seconds passed since its last fetch, any other once
+    def _known_depth(self, article_id: str) -> int | None:
+        """The fewest related hops at which the article was reached, ``None`` before it was."""
+        return 0 if article_id in self._at_top else self._depth.get(article_id)
+
+    def _note_depth(self, article_id: str, depth: int) -> None:
+        if depth == 0:
+            self._at_top.add(article_id)  # a bit, not a dict entry: sitemaps list millions
+            self._depth.pop(article_id, None)
+        else:
+            self._depth[article_id] = depth
+
+    def _due_for_refresh(self, article_id: str, published: str, changed: datetime | None = None) -> bool:
+        """A held article a listing, feed or sitemap shows is fetched again to catch edits: when
+        the feed or sitemap says it changed after its last fetch; one published within
+        ``recent_days`` once ``recent_every`` seconds passed since its last fetch; any other once
         ``refresh_after`` passed (when set)."""
         state = self.crawl_state
+        if changed is not None and not state.fetched_after(article_id, changed):
+            return True
         if self.refresh_after is not None and not state.fetched_since(article_id, self.refresh_after):
             return True
         cutoff = (self.now() - timedelta(days=self.recent_days)).strftime("%Y%m%d")
@@ -358,10 +627,20 @@ class BannedbookSpider(NewsSpider):
             self._count("links/expanded_from_run")
             yield from self._follow_related(article_id, url, closer, depth)
 
-    def _article_request(self, url: str, via: str, depth: int, start_url: str | None = None) -> scrapy.Request:
+    def _article_request(
+        self,
+        url: str,
+        via: str,
+        depth: int,
+        start_url: str | None = None,
+        listed_time: datetime | None = None,
+    ) -> scrapy.Request:
         # page_kind is what the run report counts pages by; via says how the link was found.
         kind = "related" if via == "related" else "article"
         meta = {"page_kind": kind, "via": via, "depth_hops": depth, "start_url": start_url}
+        if listed_time is not None:
+            # A feed's publication time, in the site's zone: the loader's date of last resort.
+            meta["listed_time"] = listed_time.astimezone(LOCAL_ZONE).isoformat()
         parsed = site.parse_article_url(url)
         if parsed is not None:
             # One article, whichever variant (zh-tw, AMP) a worker found it by; fetched again only
@@ -374,6 +653,11 @@ class BannedbookSpider(NewsSpider):
         return max(self.related_depth, 0) if self.related_depth != config.UNLIMITED else 0
 
     def article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        yield from self._article_failed(failure)
+        if self.reading_sitemaps:
+            yield from self._pump()
+
+    def _article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         """The simplified page failed: try the traditional-Chinese mirror once before giving up."""
         request = failure.request
         reason = failure_reason(failure)
@@ -400,6 +684,8 @@ class BannedbookSpider(NewsSpider):
             meta.get("depth_hops", 0),
             meta.get("start_url"),
         )
+        if "listed_time" in meta:
+            fallback.meta["listed_time"] = meta["listed_time"]
         # The same article as the page that failed: a duplicate filter keyed by article id must let it through.
         yield fallback.replace(dont_filter=True)
 

@@ -109,6 +109,13 @@ class StateStore(ABC):
         """Article id -> URL of links found but not fetched yet (e.g. by a killed run)."""
 
     @abstractmethod
+    def sitemaps_read(self, spider: str) -> dict[str, str]:
+        """Sitemap URL -> the index ``lastmod`` it had when a finished run last read it in full."""
+
+    @abstractmethod
+    def note_sitemaps_read(self, spider: str, read: dict[str, str]) -> None: ...
+
+    @abstractmethod
     def lock(self, spider: str, holder: RunHolder) -> None:
         """Take the spider's state for one run; :class:`StateBusy` names the run holding it.
         A lock left by a killed run must not block (a store that supports concurrent runs may

@@ -50,6 +50,10 @@ MIGRATIONS: tuple[str, ...] = (
         record jsonb NOT NULL, PRIMARY KEY (spider, article_id, version));
     CREATE INDEX records_by_run ON records (spider, run_id);
     """,
+    """
+    CREATE TABLE sitemaps (
+        spider text NOT NULL, url text NOT NULL, lastmod text NOT NULL, PRIMARY KEY (spider, url));
+    """,
 )
 _MIGRATION_LOCK = 0x6E657773  # pg_advisory_xact_lock key: "news"
 
@@ -209,6 +213,23 @@ class PostgresStateStore(StateStore):
             ).fetchall()
         )
         return dict(rows)
+
+    def sitemaps_read(self, spider: str) -> dict[str, str]:
+        rows = self._call(
+            lambda db: db.execute("SELECT url, lastmod FROM sitemaps WHERE spider = %s", (spider,)).fetchall()
+        )
+        return dict(rows)
+
+    def note_sitemaps_read(self, spider: str, read: dict[str, str]) -> None:
+        def work(db: psycopg.Connection) -> None:
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO sitemaps (spider, url, lastmod) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (spider, url) DO UPDATE SET lastmod = greatest(sitemaps.lastmod, excluded.lastmod)",
+                    [(spider, url, lastmod) for url, lastmod in sorted(read.items())],
+                )
+
+        self._call(work)
 
     def begin_run(self, spider: str, run_id: str, feeds: Iterable[str], now: str) -> None:
         holder = getattr(self, "_holder", None) or RunHolder.this_process(run_id, now)

@@ -48,6 +48,8 @@ class SqliteStateStore(StateStore):
     CREATE TABLE IF NOT EXISTS runs (
         spider TEXT NOT NULL, run_id TEXT NOT NULL, started TEXT NOT NULL, ended TEXT,
         status TEXT NOT NULL, feeds TEXT NOT NULL, PRIMARY KEY (spider, run_id));
+    CREATE TABLE IF NOT EXISTS sitemaps (
+        spider TEXT NOT NULL, url TEXT NOT NULL, lastmod TEXT NOT NULL, PRIMARY KEY (spider, url));
     """
 
     def __init__(self, path: str | Path):
@@ -169,6 +171,19 @@ class SqliteStateStore(StateStore):
             "SELECT article_id, url FROM frontier WHERE spider = ? ORDER BY discovered, article_id", (spider,)
         )
         return dict(rows.fetchall())
+
+    @_named_errors
+    def sitemaps_read(self, spider: str) -> dict[str, str]:
+        return dict(self.db.execute("SELECT url, lastmod FROM sitemaps WHERE spider = ?", (spider,)).fetchall())
+
+    @_named_errors
+    def note_sitemaps_read(self, spider: str, read: dict[str, str]) -> None:
+        with self._transaction():
+            self.db.executemany(
+                "INSERT INTO sitemaps (spider, url, lastmod) VALUES (?, ?, ?)"
+                " ON CONFLICT (spider, url) DO UPDATE SET lastmod = max(lastmod, excluded.lastmod)",
+                [(spider, url, lastmod) for url, lastmod in sorted(read.items())],
+            )
 
     @_named_errors
     def begin_run(self, spider: str, run_id: str, feeds: Iterable[str], now: str) -> None:
