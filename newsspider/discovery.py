@@ -77,8 +77,9 @@ def root_name(body: bytes) -> str | None:
     if not head.startswith(b"<") or head[:15].lower().startswith((b"<!doctype html", b"<html")):
         return None
     try:
-        for _, element in lxml.etree.iterparse(BytesIO(head[:65536]), events=("start",), recover=True,
-                                                resolve_entities=False, no_network=True):
+        for _, element in lxml.etree.iterparse(
+            BytesIO(head[:65536]), events=("start",), recover=True, resolve_entities=False, no_network=True
+        ):
             return lxml.etree.QName(element).localname
     except (lxml.etree.XMLSyntaxError, ValueError):
         return None

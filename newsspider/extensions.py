@@ -379,6 +379,8 @@ class RunReport:
         self.report_uri: str = config.setting(settings, "NEWSSPIDER_REPORT_URI")
         # The verdict (and so the exit status) is decided either way; this only says whether to write it down.
         self.write_report: bool = config.setting(settings, "NEWSSPIDER_REPORT_ENABLED")
+        # A Redis queue's length is a network call: its high-water mark is not tracked.
+        self.shared_queue = bool(config.setting(settings, "NEWSSPIDER_QUEUE_URI"))
         if self.write_report and crawler.spider is not None:
             self._check_report_uri(crawler.spider)
         self.started = utc_now()
@@ -422,7 +424,11 @@ class RunReport:
         self.stats.inc_value(f"newsspider/sent/{request.meta.get('page_kind', 'other')}")
 
     def request_scheduled(self, request: Any, spider: Spider) -> None:
-        """The offsite filter drops a redirect to another host with no errback: note it here."""
+        """The queue's high-water mark (this request counted); and the offsite filter drops a
+        redirect to another host with no errback: note it here."""
+        scheduler = self.crawler.engine.scheduler if self.crawler.engine is not None else None
+        if scheduler is not None and not self.shared_queue:
+            self.stats.max_value("newsspider/queue/max", len(scheduler) + 1)
         if request.meta.get("page_kind") not in ("article", "related"):
             return
         host = urlsplit(request.url).hostname or ""
@@ -634,7 +640,8 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
             "responses": stats.get("response_received_count", 0),
             # Listing and article pages that were bot challenges (robots.txt aside).
             "blocked": sum(
-                stats.get(f"newsspider/blocked/{kind}", 0) for kind in ("listing", "article", "related", "feed", "sitemap")
+                stats.get(f"newsspider/blocked/{kind}", 0)
+                for kind in ("listing", "article", "related", "feed", "sitemap")
             ),
         },
         "records": {
@@ -645,6 +652,11 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
             "valid": stats.get("newsspider/validate/valid", 0),
             "droppedInvalid": _with_prefix(stats, "newsspider/validate/dropped/"),
             "droppedDuplicate": _with_prefix(stats, "newsspider/dedupe/dropped/"),
+        },
+        "queue": {"maxQueued": stats.get("newsspider/queue/max", 0)},
+        "discovery": {
+            "feeds": _with_prefix(stats, "newsspider/feeds/"),
+            "sitemaps": _with_prefix(stats, "newsspider/sitemaps/"),
         },
         "stripped": _with_prefix(stats, "newsspider/clean/stripped/"),
         "httpErrors": {

@@ -526,9 +526,7 @@ class SampleSite:
             newest = max(self.last_modified(a) for a in self._sitemap_chunk(path))
             entries.append((base + path, newest))
         entries += [(base + "/page-sitemap.xml", None), (base + "/category-sitemap.xml", None)]
-        items = "".join(
-            f"<sitemap><loc>{html.escape(loc)}</loc>{_lastmod(when)}</sitemap>\n" for loc, when in entries
-        )
+        items = "".join(f"<sitemap><loc>{html.escape(loc)}</loc>{_lastmod(when)}</sitemap>\n" for loc, when in entries)
         return (
             '<?xml version="1.0" encoding="UTF-8"?><?xml-stylesheet type="text/xsl" href="//www.bannedbook.org/main-sitemap.xsl"?>\n'
             f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{items}</sitemapindex>\n'

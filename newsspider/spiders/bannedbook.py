@@ -23,8 +23,8 @@ from newsspider.idset import IdSet
 from newsspider.loaders import load_article
 from newsspider.middlewares import Blocked
 from newsspider.sites import bannedbook as site
-from newsspider.state.base import stamp
 from newsspider.spiders.base import NewsSpider
+from newsspider.state.base import stamp
 from newsspider.urls import canonical_url, join_url
 
 
@@ -312,9 +312,7 @@ class BannedbookSpider(NewsSpider):
         if not feed.entries and not feed.problem:
             self._discovery_failed(response, "feeds", "no_items")
         for entry in feed.entries:
-            yield from self._follow_article(
-                entry.url, "feed", 0, changed=entry.changed, listed_time=entry.published
-            )
+            yield from self._follow_article(entry.url, "feed", 0, changed=entry.changed, listed_time=entry.published)
 
     # --- sitemaps ------------------------------------------------------------------------------
 
@@ -419,17 +417,17 @@ class BannedbookSpider(NewsSpider):
         """Requests for what sitemaps listed while fewer than ``sitemap_queue`` requests are queued,
         then the next sitemap once the last one's entries are all requested. (With a shared queue
         everything goes to it at once: it lives in Redis, and a worker may vanish.)"""
-        room = self.sitemap_queue - self._queued() if self._cluster is None else float("inf")
-        while room > 0 and self._backlog:
-            room -= 1
+        while self._backlog and self._has_room():
             yield self._backlog.popleft()
-        while room > 0 and self._entries:
+        while self._entries and self._has_room():
             url, lastmod = self._entries.popleft()
-            for request in self._follow_article(url, "sitemap", 0, changed=lastmod):
-                room -= 1
-                yield request
-        if not self._entries and self._sitemaps and not self._sitemap_in_flight:
+            yield from self._follow_article(url, "sitemap", 0, changed=lastmod)
+        if not self._entries and self._sitemaps and not self._sitemap_in_flight and self._has_room():
             yield self._sitemap_request(*self._sitemaps.popleft(), priority=SITEMAP_PRIORITY)
+
+    def _has_room(self) -> bool:
+        """Asked before each request, as each one the pump yields is queued before it resumes."""
+        return self._cluster is not None or self._queued() < self.sitemap_queue
 
     def spider_idle(self) -> None:
         """The queue ran dry while sitemaps still list articles (all of them held, say): go on."""
@@ -687,7 +685,11 @@ class BannedbookSpider(NewsSpider):
         if "listed_time" in meta:
             fallback.meta["listed_time"] = meta["listed_time"]
         # The same article as the page that failed: a duplicate filter keyed by article id must let it through.
-        yield fallback.replace(dont_filter=True)
+        fallback = fallback.replace(dont_filter=True)
+        if self.reading_sitemaps and self._cluster is None:
+            self._backlog.appendleft(fallback)  # first in line, within the queue's bound
+        else:
+            yield fallback
 
     def _failed(self, url: str, reason: str) -> None:
         """Articles this run could not fetch, for the run report."""

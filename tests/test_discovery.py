@@ -1,0 +1,241 @@
+"""Reading feeds and sitemaps (newsspider.discovery), the site's discovery URLs, the id set."""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+from datetime import UTC, datetime
+
+import pytest
+
+from newsspider import discovery
+from newsspider.idset import IdSet
+from newsspider.samplesite.faults import FaultPlan
+from newsspider.samplesite.generator import SampleSite
+from newsspider.sites import bannedbook as site
+
+BASE = "http://127.0.0.1:9"
+SITE = SampleSite(articles=40, sitemap_size=12)
+
+
+def body(path: str, base: str = BASE, site_base: str | None = None) -> bytes:
+    status, _, text = SITE.render(path, base, site_base)
+    assert status == 200, path
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sun, 30 Jun 2024 00:18:00 +0000", datetime(2024, 6, 30, 0, 18, tzinfo=UTC)),
+        ("Sun, 30 Jun 2024 08:18:00 GMT", datetime(2024, 6, 30, 8, 18, tzinfo=UTC)),
+        ("Sat, 29 Jun 2024 19:18:00 -0500", datetime(2024, 6, 30, 0, 18, tzinfo=UTC)),
+        ("2024-06-30T08:18:00+08:00", datetime(2024, 6, 30, 0, 18, tzinfo=UTC)),
+        ("2024-06-30T00:18:00Z", datetime(2024, 6, 30, 0, 18, tzinfo=UTC)),
+        ("2024-06-30T00:18Z", datetime(2024, 6, 30, 0, 18, tzinfo=UTC)),
+        ("2024-06-30", datetime(2024, 6, 30, tzinfo=UTC)),  # no zone: UTC
+        ("  2024-06-30T00:18:00  ", datetime(2024, 6, 30, 0, 18, tzinfo=UTC)),
+        ("yesterday", None),
+        ("2024-13-45", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_time_reads_rss_and_w3c_times_as_utc(text: str | None, expected: datetime | None) -> None:
+    assert discovery.parse_time(text) == expected
+
+
+def test_an_rss_feed_gives_its_items_links_and_publication_times() -> None:
+    feed = discovery.read_feed(body("/bnews/worldnews/feed/"), BASE + "/bnews/worldnews/feed/")
+    articles = SITE.feed_entries("worldnews")
+    assert feed is not None and feed.problem is None
+    assert [e.url for e in feed.entries] == [BASE + a.path() for a in articles]
+    assert [e.published for e in feed.entries] == [SITE.post_time(a) for a in articles]
+    assert [e.changed for e in feed.entries] == [e.published for e in feed.entries]  # RSS has no update time
+
+
+def test_an_atom_feed_gives_updated_as_the_change_time() -> None:
+    edited = SITE.feed_entries("comments")[2]
+    SITE.edit(1, [edited.article_id], at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    feed = discovery.read_feed(body("/bnews/comments/feed/atom/"), BASE + "/bnews/comments/feed/atom/")
+    assert feed is not None and feed.problem is None
+    by_url = {e.url: e for e in feed.entries}
+    entry = by_url[BASE + edited.path()]
+    assert entry.changed == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert entry.published == SITE.post_time(edited)
+    assert len(feed.entries) == len(SITE.feed_entries("comments"))
+
+
+def test_feedburner_items_give_the_articles_own_url_not_the_redirector() -> None:
+    feed = discovery.read_feed(body("/feedburner/bnews/headline", base="http://feeds.example", site_base=BASE), "x")
+    assert feed is not None
+    assert [e.url for e in feed.entries] == [BASE + a.path() for a in SITE.feed_entries("headline")]
+    assert not any("feedproxy" in e.url or "feeds.example" in e.url for e in feed.entries)
+
+
+def test_rss_1_rdf_and_relative_links_and_permalink_guids() -> None:
+    rdf = b"""<?xml version="1.0"?>
+    <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+             xmlns:dc="http://purl.org/dc/elements/1.1/">
+      <channel rdf:about="x"><title>t</title></channel>
+      <item rdf:about="a"><title>A</title><link>/bnews/cnnews/20240101/1.html</link>
+        <dc:date>2024-01-01T10:00:00+08:00</dc:date></item>
+    </rdf:RDF>"""
+    feed = discovery.read_feed(rdf, "https://www.bannedbook.org/feed/")
+    assert feed is not None
+    assert feed.entries == [
+        discovery.Entry(
+            "https://www.bannedbook.org/bnews/cnnews/20240101/1.html",
+            datetime(2024, 1, 1, 2, tzinfo=UTC),
+            datetime(2024, 1, 1, 2, tzinfo=UTC),
+        )
+    ]
+    rss = b"""<rss version="2.0"><channel><item><guid>https://h/bnews/a/20240101/2.html</guid></item>
+    <item><guid isPermaLink="false">https://h/?p=3</guid></item><item><title>no link</title></item></channel></rss>"""
+    assert [e.url for e in discovery.read_feed(rss, "https://h/").entries] == ["https://h/bnews/a/20240101/2.html"]
+
+
+def test_a_malformed_feed_keeps_the_items_read_before_the_damage() -> None:
+    plan = FaultPlan(SampleSite())
+    answer, fault = plan.respond("/bnews/comments/feed/", BASE)
+    assert fault == "malformed_feed"
+    feed = discovery.read_feed(answer.body, BASE)
+    assert feed is not None and feed.problem == "malformed"
+    expected = [BASE + a.path() for a in plan.site.feed_entries("comments")[:3]]
+    assert [e.url for e in feed.entries][:3] == expected
+
+
+@pytest.mark.parametrize(
+    "text", [b"", b"<html><body>not a feed</body></html>", b'<?xml version="1.0"?><urlset/>', b"\x00\x01garbage"]
+)
+def test_what_is_no_feed_reads_as_none(text: bytes) -> None:
+    assert discovery.read_feed(text, BASE) is None
+
+
+def test_root_names_tell_feeds_sitemaps_and_pages_apart() -> None:
+    assert discovery.root_name(body("/bnews/worldnews/feed/")) == "rss"
+    assert discovery.root_name(body("/bnews/worldnews/feed/atom/")) == "feed"
+    assert discovery.root_name(body("/sitemap_index.xml")) == "sitemapindex"
+    assert discovery.root_name(body("/post-sitemap.xml")) == "urlset"
+    assert discovery.root_name(body("/bnews/worldnews/")) is None
+    assert discovery.root_name(b"\xef\xbb\xbf  <rss><channel/></rss>") == "rss"
+    assert discovery.root_name(b"") is None
+
+
+def test_a_sitemap_index_lists_post_sitemaps_with_their_lastmod() -> None:
+    index = discovery.read_sitemap(body("/sitemap_index.xml"), BASE + "/sitemap_index.xml", 1000)
+    assert index is not None and index.kind == "sitemapindex" and index.problem is None
+    urls = [e.url for e in index.entries]
+    assert urls == [BASE + p for p in SITE.sitemap_paths()] + [
+        BASE + "/page-sitemap.xml",
+        BASE + "/category-sitemap.xml",
+    ]
+    assert all(e.changed is not None for e in index.entries[: len(SITE.sitemap_paths())])
+
+
+def test_gzipped_and_plain_sitemaps_list_every_article_once_with_lastmod() -> None:
+    entries = []
+    for path in SITE.sitemap_paths():
+        raw = body(path)
+        assert (raw[:3] == discovery.GZIP_MAGIC) == path.endswith(".gz")
+        sitemap = discovery.read_sitemap(discovery.unpack(raw, 10**7), BASE + path, 1000)
+        assert sitemap is not None and sitemap.kind == "urlset"
+        entries += sitemap.entries
+    assert len(entries) == len(SITE.articles) == len({e.url for e in entries})
+    assert all(e.changed is not None for e in entries)
+
+
+def test_sitemap_caps_stop_a_hostile_sitemap() -> None:
+    raw = body("/post-sitemap.xml")
+    capped = discovery.read_sitemap(raw, BASE, 5)
+    assert capped is not None and capped.problem == "too_many_urls" and len(capped.entries) == 5
+    with pytest.raises(discovery.TooLarge):
+        discovery.unpack(raw, len(raw) - 1)
+    with pytest.raises(discovery.TooLarge):
+        discovery.unpack(gzip.compress(raw), len(raw) - 1)  # the cap counts unzipped bytes
+    assert discovery.unpack(gzip.compress(raw), len(raw)) == raw
+    answer, fault = FaultPlan(SampleSite()).respond("/post-sitemap-archive.xml.gz", BASE)
+    assert fault == "sitemap_bomb" and len(answer.body) < 200_000
+    with pytest.raises(discovery.TooLarge):
+        discovery.unpack(answer.body, 50 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("text", [b"", b"<html/>", b"<?xml version='1.0'?><rss/>", b"\x1f\x8b\x08broken"])
+def test_what_is_no_sitemap_reads_as_none(text: bytes) -> None:
+    assert discovery.read_sitemap(discovery.unpack(text, 1000), BASE, 10) is None
+
+
+def test_robots_txt_sitemap_lines() -> None:
+    assert discovery.sitemaps_in_robots(body("/robots.txt"), BASE + "/robots.txt") == [BASE + "/sitemap_index.xml"]
+    text = b"User-agent: *\nsitemap: /a.xml\nSITEMAP: https://cdn.example/b.xml.gz\nSitemap: /a.xml\n"
+    assert discovery.sitemaps_in_robots(text, "https://h/robots.txt") == [
+        "https://h/a.xml",
+        "https://cdn.example/b.xml.gz",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "feed"),
+    [
+        ("https://www.bannedbook.org/bnews/cnnews/", "listing", "https://www.bannedbook.org/bnews/cnnews/feed/"),
+        (
+            "https://www.bannedbook.org/bnews/cnnews/hknews",
+            "listing",
+            "https://www.bannedbook.org/bnews/cnnews/hknews/feed/",
+        ),
+        ("https://www.bannedbook.org/bnews/cnnews/page/2/", "listing", None),
+        ("https://www.bannedbook.org/bnews/cnnews/feed/", "feed", None),
+        ("https://www.bannedbook.org/bnews/cnnews/feed/atom/", "feed", None),
+        ("https://feeds.feedburner.com/bannedbook/hot", "feed", None),
+        ("https://www.bannedbook.org/sitemap_index.xml", "sitemap", None),
+        ("https://www.bannedbook.org/post-sitemap12.xml.gz", "sitemap", None),
+        ("https://www.bannedbook.org/robots.txt", "robots", None),
+        ("https://www.bannedbook.org/bnews/cnnews/20240101/123.html", "article", None),
+        ("https://www.bannedbook.org/", "listing", None),
+    ],
+)
+def test_start_url_kinds_and_category_feeds(url: str, kind: str, feed: str | None) -> None:
+    assert site.start_kind(url, frozenset({"feeds.feedburner.com"})) == kind
+    if kind == "listing":
+        assert site.feed_url(url) == feed
+
+
+@pytest.mark.parametrize(
+    ("path", "skipped"),
+    [
+        ("/post-sitemap.xml", False),
+        ("/post-sitemap3.xml.gz", False),
+        ("/news-sitemap.xml", False),
+        ("/wp-sitemap-posts-post-1.xml", False),
+        ("/page-sitemap.xml", True),
+        ("/category-sitemap.xml", True),
+        ("/post_tag-sitemap2.xml", True),
+        ("/author-sitemap.xml", True),
+        ("/wp-sitemap-taxonomies-category-1.xml", True),
+        ("/wp-sitemap-users-1.xml", True),
+    ],
+)
+def test_sitemaps_that_list_no_articles_are_not_fetched(path: str, skipped: bool) -> None:
+    assert bool(site.SITEMAP_SKIP_RE.search(path)) == skipped
+
+
+def test_id_set_holds_numeric_and_other_ids_apart_and_survives_pickling() -> None:
+    ids = IdSet(["2051000", "7", "abc", "0123", str(1 << 40)])
+    for article_id in ("2051000", "7", "abc", "0123", str(1 << 40)):
+        assert article_id in ids
+    for article_id in ("2051001", "6", "123", "ab", "", "0", str((1 << 40) + 1)):
+        assert article_id not in ids
+    ids.add("7")
+    assert len(ids) == 5
+    again = pickle.loads(pickle.dumps(ids))
+    assert "2051000" in again and "0123" in again and len(again) == 5
+    again.add("8")
+    assert "8" in again and "8" not in ids
+
+
+def test_id_set_of_an_archive_stays_small() -> None:
+    ids = IdSet()
+    for number in range(0, 2_400_000, 1):
+        ids.add(str(number))
+    assert len(ids) == 2_400_000 and "2399999" in ids and "2400000" not in ids
+    assert len(pickle.dumps(ids)) < 600_000  # a bit per id (a set of strings: about 150 MB)
