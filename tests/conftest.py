@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,10 +95,13 @@ class SampleServerProcess:
     def requested_paths(self) -> list[str]:
         return self.log.read_text("utf-8").splitlines() if self.log.exists() else []
 
-    def admin(self, action: str, count: int, day: str | None = None, ids: list[str] | None = None) -> list[str]:
-        """Publish (dated ``day``, YYYY-MM-DD, when given) or edit (these ``ids`` when given)
-        articles between crawls; the ids changed."""
+    def admin(
+        self, action: str, count: int, day: str | None = None, ids: list[str] | None = None, at: str | None = None
+    ) -> list[str]:
+        """Publish (dated ``day``, YYYY-MM-DD, when given) or edit (these ``ids`` when given, at
+        ``at``, an ISO time, when given) articles between crawls; the ids changed."""
         query = f"count={count}" + (f"&date={day}" if day else "") + (f"&ids={','.join(ids)}" if ids else "")
+        query += f"&at={urllib.parse.quote(at)}" if at else ""
         request = urllib.request.Request(f"{self.base_url}/__admin/{action}?{query}", data=b"", method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())["ids"]

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from newsspider.samplesite.faults import Answer, FaultPlan, challenge_answer
-from newsspider.samplesite.generator import VARIANTS, SampleSite
+from newsspider.samplesite.generator import SITEMAP_SIZE, VARIANTS, SampleSite
 
 
 class SampleServer(ThreadingHTTPServer):
@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--articles", type=int, default=320)
+    parser.add_argument("--sitemap-size", type=int, default=SITEMAP_SIZE, help="articles per post sitemap")
     parser.add_argument("--variant", default="real", choices=VARIANTS, help="drifted-headline: a broken template")
     parser.add_argument("--log", type=Path, help="append each requested path to this file")
     parser.add_argument("--faults", type=int, metavar="SEED", help="inject the seeded fault plan")
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before each answer")
     parser.add_argument("--time-log", type=Path, help="append '<unix time> <path>' for each request")
     args = parser.parse_args(argv)
-    site = SampleSite(seed=args.seed, articles=args.articles, variant=args.variant)
+    site = SampleSite(seed=args.seed, articles=args.articles, variant=args.variant, sitemap_size=args.sitemap_size)
     faults = FaultPlan(site, seed=args.faults) if args.faults is not None else None
     try:
         server = SampleServer(site, args.port, args.log, faults, args.fault_log)

@@ -105,6 +105,7 @@ class BannedbookSpider(NewsSpider):
         self._entries: deque[tuple[str, datetime | None]] = deque()
         self._backlog: deque[scrapy.Request] = deque()  # related links waiting for room
         self._sitemap_in_flight = 0
+        self._transit = 0  # requests the pump yielded that the scheduler has not received yet
         self._sitemaps_seen: set[str] = set()
         self._sitemaps_read: dict[str, str] = {}  # child sitemap -> its index lastmod, read in full
         self.reading_sitemaps = False
@@ -154,6 +155,7 @@ class BannedbookSpider(NewsSpider):
         spider.sitemap_max_files = config.setting(settings, "NEWSSPIDER_SITEMAP_MAX_FILES")
         spider.sitemap_queue = config.setting(settings, "NEWSSPIDER_SITEMAP_QUEUE")
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -418,21 +420,33 @@ class BannedbookSpider(NewsSpider):
         then the next sitemap once the last one's entries are all requested. (With a shared queue
         everything goes to it at once: it lives in Redis, and a worker may vanish.)"""
         while self._backlog and self._has_room():
-            yield self._backlog.popleft()
+            yield self._in_transit(self._backlog.popleft())
         while self._entries and self._has_room():
             url, lastmod = self._entries.popleft()
-            yield from self._follow_article(url, "sitemap", 0, changed=lastmod)
+            for request in self._follow_article(url, "sitemap", 0, changed=lastmod):
+                yield self._in_transit(request)
         if not self._entries and self._sitemaps and not self._sitemap_in_flight and self._has_room():
-            yield self._sitemap_request(*self._sitemaps.popleft(), priority=SITEMAP_PRIORITY)
+            yield self._in_transit(self._sitemap_request(*self._sitemaps.popleft(), priority=SITEMAP_PRIORITY))
 
     def _has_room(self) -> bool:
-        """Asked before each request, as each one the pump yields is queued before it resumes."""
-        return self._cluster is not None or self._queued() < self.sitemap_queue
+        # Scrapy takes several requests from a callback before it queues the first: count those too.
+        return self._cluster is not None or self._queued() + self._transit < self.sitemap_queue
+
+    def _in_transit(self, request: scrapy.Request) -> scrapy.Request:
+        """A request yielded and not queued yet (:meth:`request_scheduled` counts it off)."""
+        request.meta["pumped"] = True
+        self._transit += 1
+        return request
+
+    def request_scheduled(self, request: scrapy.Request) -> None:
+        if request.meta.pop("pumped", False):
+            self._transit -= 1
 
     def spider_idle(self) -> None:
         """The queue ran dry while sitemaps still list articles (all of them held, say): go on."""
         if self._cluster is not None:
             return
+        self._transit = 0  # nothing is on its way when the crawl is idle (a middleware may drop one)
         requests = list(self._pump())
         for request in requests:
             self.crawler.engine.crawl(request)

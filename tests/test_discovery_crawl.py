@@ -1,0 +1,237 @@
+"""Crawls started from feeds and sitemaps, and the refresh policy they drive, on the sample site.
+
+Each test runs `scrapy crawl bannedbook` as cron would (same state, one output file per run) and
+tells each run the time with NEWSSPIDER_NOW; the site publishes and edits articles in between.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsspider.samplesite.faults import BOMB_SITEMAP_PATH, FAULT_KINDS, MALFORMED_FEED_PATH, FaultPlan
+from newsspider.samplesite.generator import SampleSite
+from tests.conftest import LOOPBACK_SETTINGS, SMALL_SITE, SampleServerProcess, crawl_command
+from tests.test_reliability import SETTINGS as RELIABILITY
+from tests.test_scheduled import ScheduledCrawls
+
+DAY = "2030-03-10"  # when the test's new articles are published: the site's own are years older
+
+
+def at(day: int, hour: int, minute: int = 0) -> str:
+    """A time ``day`` days after DAY, as NEWSSPIDER_NOW and the site's edit times take it."""
+    return f"{date.fromisoformat(DAY).replace(day=10 + day).isoformat()}T{hour:02d}:{minute:02d}:00+00:00"
+
+
+class DiscoveryCrawls(ScheduledCrawls):
+    """Scheduled crawls from given start URLs with spider arguments (``-a discover=...``)."""
+
+    def __init__(self, server: SampleServerProcess, workdir: Path, start_urls: list[str], *args: str, **settings):
+        super().__init__(server, workdir, **{**LOOPBACK_SETTINGS, **settings})
+        self.start_urls = start_urls
+        self.args = list(args)
+
+    def command(self, **settings) -> list[str]:
+        command = crawl_command(self.start_urls, {**self.settings, **settings})
+        for arg in self.args:
+            command[command.index("-a") : command.index("-a")] = ["-a", arg]
+        return command
+
+
+def comparable(record: dict) -> dict:
+    """A record without what varies by run: download time and the entry's HTML."""
+    got = {**record, "metadata": {**record["metadata"], "dateDownloaded": None, "version": None, "previousHash": None}}
+    got.pop("articleBodyHtml")
+    return got
+
+
+def expected(site: SampleSite, base: str, article_id: str, **changes: object) -> dict:
+    want = {k: v for k, v in site.expected_record(article_id, base).items() if k != "articleBodyHtml"}
+    return {**want, **changes}
+
+
+def article_id_of(path: str) -> str | None:
+    name = urlsplit(path).path.rsplit("/", 1)[-1]
+    return name[: -len(".html")] if name.endswith(".html") else None
+
+
+def listing_paths(paths: list[str]) -> list[str]:
+    return [p for p in paths if p.startswith("/bnews/") and p.endswith("/") and "/feed/" not in p]
+
+
+def test_a_feed_started_run_emits_exactly_the_feeds_articles_once(tmp_path: Path) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE)
+    try:
+        feed = f"{server.base_url}/bnews/comments/feed/"
+        crawls = DiscoveryCrawls(server, tmp_path, [feed], "related_depth=0")
+        status, records, report = crawls.run()
+        site = crawls.site
+        listed = [a.article_id for a in site.feed_entries("comments")]
+        assert status == 0 and report["verdict"] == "ok"
+        assert sorted(r["articleId"] for r in records) == sorted(listed)  # each once
+        for record in records:
+            # A page that shows only its date gets the feed's time (in the site's zone).
+            want = expected(site, server.base_url, record["articleId"])
+            if "T" not in want["datePublished"]:
+                want["datePublished"] = want["datePublishedRaw"] = site.expected_feed_date(record["articleId"])
+            assert comparable(record) == want, record["articleId"]
+        assert any("T" not in site.expected_record(a, server.base_url)["datePublished"] for a in listed)
+        paths = server.requested_paths()
+        assert listing_paths(paths) == []
+        assert sorted(article_id_of(p) for p in paths if article_id_of(p)) == sorted(listed)
+        assert report["pagesRequested"]["feed"] == 1
+    finally:
+        server.stop()
+
+
+def test_a_feedburner_feed_on_another_host_brings_the_sites_articles_and_nothing_else_from_its_host(
+    tmp_path: Path,
+) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE)
+    try:
+        # "localhost" stands for feeds.feedburner.com: another host name for the same server.
+        port = urlsplit(server.base_url).port
+        feed = f"http://localhost:{port}/feedburner/bnews/headline"
+        crawls = DiscoveryCrawls(
+            server,
+            tmp_path,
+            [feed],
+            "related_depth=0",
+            NEWSSPIDER_FEED_HOSTS="localhost",
+            NEWSSPIDER_SITE_URL=server.base_url,
+        )
+        status, records, report = crawls.run()
+        listed = sorted(a.article_id for a in crawls.site.feed_entries("headline"))
+        assert status == 0 and report["verdict"] == "ok"
+        assert sorted(r["articleId"] for r in records) == listed
+        assert all(r["url"].startswith(server.base_url + "/bnews/") for r in records)
+        paths = server.requested_paths()
+        # The feed host is asked for the feed alone (not even its robots.txt: the crawl stays off it).
+        assert [p for p in paths if p.startswith("//")] == [f"//localhost:{port}/feedburner/bnews/headline"]
+        assert sorted(article_id_of(p) for p in paths if article_id_of(p)) == listed
+    finally:
+        server.stop()
+
+
+def test_a_sitemap_started_archive_crawl_emits_every_article_once_without_listings_within_the_queue_bound(
+    tmp_path: Path,
+) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE, sitemap_size=8)
+    try:
+        crawls = DiscoveryCrawls(
+            server,
+            tmp_path,
+            crawls_start := [f"{server.base_url}/bnews/worldnews/", f"{server.base_url}/bnews/comments/"],
+            "discover=sitemaps",
+            NEWSSPIDER_SITEMAP_QUEUE=4,
+        )
+        assert crawls_start
+        status, records, report = crawls.run()
+        site = SampleSite(seed=server.seed, articles=server.articles, sitemap_size=8)
+        in_sitemaps = {a.article_id for a in site.sitemap_articles() if a.kind != "disallowed"}
+        assert status == 0 and report["verdict"] == "ok"
+        ids = [r["articleId"] for r in records]
+        assert len(ids) == len(set(ids)) and set(ids) == in_sitemaps
+        assert set(site.public_ids) <= set(ids)  # listed, orphaned and mirror-only articles alike
+        for record in records:
+            assert comparable(record) == expected(site, server.base_url, record["articleId"]), record["articleId"]
+        paths = server.requested_paths()
+        assert listing_paths(paths) == []
+        sitemaps = [p for p in paths if "sitemap" in p]
+        assert sitemaps == ["/sitemap_index.xml", *site.sitemap_paths()]  # once each, in the index's order
+        assert any(p.endswith(".gz") for p in sitemaps)
+        articles = [p for p in paths if article_id_of(p)]
+        assert len(articles) == len(set(articles))  # each page once (the robots.txt-forbidden one never)
+        assert report["queue"]["maxQueued"] <= 4
+        assert report["discovery"]["sitemaps"]["skipped_no_articles"] == 2  # page and category sitemaps
+
+        # The next run reads the index only: no sitemap changed, no article is new.
+        seen = len(server.requested_paths())
+        status, again, report = crawls.run()
+        assert status == 0 and again == []
+        assert [p for p in server.requested_paths()[seen:] if p != "/robots.txt"] == ["/sitemap_index.xml"]
+        assert report["discovery"]["sitemaps"]["unchanged"] == len(site.sitemap_paths())
+    finally:
+        server.stop()
+
+
+def test_an_hourly_run_emits_exactly_the_new_and_edited_articles_old_ones_through_lastmod(tmp_path: Path) -> None:
+    """5 publishes and 3 edits (2 recent, 1 two years old); the next hourly run, with default
+    settings and the README's hourly discovery, emits exactly those 8 with the right versions."""
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE, sitemap_size=8)
+    try:
+        site = SampleSite(seed=server.seed, articles=server.articles, sitemap_size=8)
+        crawls = DiscoveryCrawls(server, tmp_path, site.start_urls(server.base_url), "discover=listings,sitemaps")
+        recent = server.admin("publish", 2, day=DAY)
+        status, first, _ = crawls.run(NEWSSPIDER_NOW=at(1, 1))
+        assert status == 0 and set(recent) <= {r["articleId"] for r in first}
+        old = site.sitemap_articles()[0].article_id  # the oldest post, years before DAY
+
+        new = server.admin("publish", 5, day=DAY)
+        edited = server.admin("edit", 3, ids=[*recent, old], at=at(1, 1, 30))
+        seen = len(server.requested_paths())
+        status, second, report = crawls.run(NEWSSPIDER_NOW=at(1, 2))  # an hour after the first run
+        assert status == 0 and report["verdict"] == "ok"
+        got = sorted((r["articleId"], r["metadata"]["version"]) for r in second)
+        assert got == sorted([*((a, 1) for a in new), *((a, 2) for a in edited)])
+        # Only sitemaps whose index lastmod changed were read again.
+        sitemaps = [p for p in server.requested_paths()[seen:] if "sitemap" in p and p != "/sitemap_index.xml"]
+        assert 0 < len(sitemaps) < len(site.sitemap_paths())
+
+        # Without sitemaps, the old article's edit is not caught: only lastmod tells of it.
+        crawls.args = []
+        server.admin("edit", 1, ids=[old], at=at(1, 2, 30))
+        status, third, _ = crawls.run(NEWSSPIDER_NOW=at(1, 3))
+        assert status == 0 and old not in {r["articleId"] for r in third}
+        crawls.args = ["discover=sitemaps"]
+        status, fourth, _ = crawls.run(NEWSSPIDER_NOW=at(1, 4))
+        assert status == 0 and [(r["articleId"], r["metadata"]["version"]) for r in fourth] == [(old, 3)]
+    finally:
+        server.stop()
+
+
+def test_an_atom_feeds_updated_time_refreshes_an_old_article(tmp_path: Path) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE)
+    try:
+        feed = f"{server.base_url}/bnews/comments/feed/atom/"
+        crawls = DiscoveryCrawls(server, tmp_path, [feed], "related_depth=0")
+        status, first, _ = crawls.run(NEWSSPIDER_NOW=at(0, 8))
+        assert status == 0 and first
+        old = first[-1]["articleId"]  # published in 2024: the recent-article refresh never applies
+        status, second, _ = crawls.run(NEWSSPIDER_NOW=at(0, 9))
+        assert status == 0 and second == []
+        server.admin("edit", 1, ids=[old], at=at(0, 9, 30))
+        seen = len(server.requested_paths())
+        status, third, _ = crawls.run(NEWSSPIDER_NOW=at(0, 10))
+        assert status == 0 and [(r["articleId"], r["metadata"]["version"]) for r in third] == [(old, 2)]
+        assert [article_id_of(p) for p in server.requested_paths()[seen:] if article_id_of(p)] == [old]
+    finally:
+        server.stop()
+
+
+def test_a_malformed_feed_and_an_oversized_sitemap_are_reported_and_the_rest_is_crawled(tmp_path: Path) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", faults=7, fault_log=tmp_path / "faults.jsonl")
+    try:
+        site = SampleSite(seed=server.seed, articles=server.articles)
+        starts = [f"{server.base_url}/bnews/{section}/" for section in ("comments", "headline")]
+        # The fault matrix's tuning (short timeouts, relaxed coverage alarms), with the state on.
+        tuning = {
+            k: v for k, v in RELIABILITY.items() if k not in ("NEWSSPIDER_STATE_ENABLED", "DOWNLOADER_MIDDLEWARES")
+        }
+        crawls = DiscoveryCrawls(server, tmp_path, starts, "discover=feeds,sitemaps", "related_depth=0", **tuning)
+        status, records, report = crawls.run()
+        failures = {(f["url"].replace(server.base_url, ""), f["reason"]) for f in report["failures"]["listings"]}
+        assert (MALFORMED_FEED_PATH, "feed_malformed") in failures
+        assert (BOMB_SITEMAP_PATH, "sitemap_too_large") in failures
+        assert report["discovery"]["feeds"] == {"malformed": 1}
+        assert report["discovery"]["sitemaps"]["too_large"] == 1
+        # Every other article of the sitemaps is there, but for the pages whose faults lose them.
+        plan = FaultPlan(site, seed=7)
+        lost = {a for a, kind in plan.by_article.items() if not FAULT_KINDS[kind]}
+        wanted = {a.article_id for a in site.sitemap_articles() if a.kind != "disallowed"} - lost
+        ids = [r["articleId"] for r in records]
+        assert len(ids) == len(set(ids)) and set(ids) == wanted
+        assert status == 0, report["alarms"]  # what could be read was: the run did its job
+    finally:
+        server.stop()
