@@ -9,10 +9,14 @@ from datetime import UTC, datetime
 import pytest
 
 from newsspider import discovery
+from newsspider.errors import BadInput
 from newsspider.idset import IdSet
 from newsspider.samplesite.faults import FaultPlan
 from newsspider.samplesite.generator import SampleSite
 from newsspider.sites import bannedbook as site
+from newsspider.spiders.bannedbook import BannedbookSpider
+from tests.conftest import project_crawler
+from tests.test_spider import make_spider
 
 BASE = "http://127.0.0.1:9"
 SITE = SampleSite(articles=40, sitemap_size=12)
@@ -239,3 +243,87 @@ def test_id_set_of_an_archive_stays_small() -> None:
         ids.add(str(number))
     assert len(ids) == 2_400_000 and "2399999" in ids and "2400000" not in ids
     assert len(pickle.dumps(ids)) < 600_000  # a bit per id (a set of strings: about 150 MB)
+
+
+# --- the spider's seeds ----------------------------------------------------------------------
+
+
+def seeds(spider) -> list[tuple[str, str]]:
+    """(page kind, URL) of the requests a crawl starts with."""
+    return [(r.meta["page_kind"], r.url) for r in spider._seed_requests()]
+
+
+def test_discover_modes_choose_what_the_start_listings_become() -> None:
+
+    starts = "http://127.0.0.1:9/bnews/worldnews/,http://127.0.0.1:9/bnews/comments/,http://localhost:7/bnews/x/"
+    assert seeds(make_spider(start_urls=starts)) == [
+        ("listing", "http://127.0.0.1:9/bnews/worldnews/"),
+        ("listing", "http://127.0.0.1:9/bnews/comments/"),
+        ("listing", "http://localhost:7/bnews/x/"),
+    ]
+    assert seeds(make_spider(start_urls=starts, discover="feeds")) == [
+        ("feed", "http://127.0.0.1:9/bnews/worldnews/feed/"),
+        ("feed", "http://127.0.0.1:9/bnews/comments/feed/"),
+        ("feed", "http://localhost:7/bnews/x/feed/"),
+    ]
+    # One robots.txt per site (host and port), for its Sitemap: lines.
+    assert seeds(make_spider(start_urls=starts, discover="sitemaps")) == [
+        ("robots", "http://127.0.0.1:9/robots.txt"),
+        ("robots", "http://localhost:7/robots.txt"),
+    ]
+    both = seeds(make_spider(start_urls=starts, discover="sitemaps, Listings"))
+    assert [kind for kind, _ in both] == ["listing", "listing", "listing", "robots", "robots"]
+
+
+def test_feeds_sitemaps_and_articles_given_are_read_as_what_they_are_in_any_mode() -> None:
+
+    given = [
+        "http://127.0.0.1:9/bnews/worldnews/feed/",
+        "http://127.0.0.1:9/post-sitemap2.xml.gz",
+        "http://127.0.0.1:9/bnews/worldnews/20240630/2069200.html",
+    ]
+    for mode in ("listings", "feeds", "sitemaps"):
+        spider = make_spider(start_urls=",".join(given), discover=mode)
+        got = seeds(spider)
+        assert got[:3] == [("feed", given[0]), ("sitemap", given[1]), ("article", given[2])], mode
+        assert spider.seeds[:3] == given
+
+
+def test_a_feed_on_a_feed_host_is_fetched_there_and_its_articles_on_the_site() -> None:
+
+    spider = make_spider(start_urls="https://feeds.feedburner.com/bnews/cnnews")
+    assert spider.allowed_domains == ["www.bannedbook.org"]
+    (request,) = spider._seed_requests()
+    assert request.meta["allow_offsite"] is True and request.meta["page_kind"] == "feed"
+    crawler = project_crawler(NEWSSPIDER_SITE_URL="http://127.0.0.1:9/", NEWSSPIDER_FEED_HOSTS="localhost")
+    spider = BannedbookSpider.from_crawler(crawler, start_urls="http://localhost:5/feedburner/bnews/headline")
+    assert spider.allowed_domains == ["127.0.0.1"] and spider.site_roots == ["http://127.0.0.1:9"]
+    # A feed given beside the site's own pages: the site's hosts are the pages' ones.
+    spider = make_spider(start_urls="https://feeds.feedburner.com/x,http://127.0.0.1:9/bnews/a/")
+    assert spider.allowed_domains == ["127.0.0.1"]
+
+
+def test_the_default_start_urls_follow_the_site_url() -> None:
+
+    spider = BannedbookSpider.from_crawler(project_crawler(NEWSSPIDER_SITE_URL="https://mirror.example"))
+    assert spider.start_urls[0] == f"https://mirror.example/bnews/{site.CATEGORIES[0]}/"
+    assert spider.allowed_domains == ["mirror.example"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "settings", "message"),
+    [
+        ({"discover": "rss"}, {}, "argument discover="),
+        ({"discover": ""}, {}, "argument discover="),
+        ({}, {"NEWSSPIDER_DISCOVER": "listings,atom"}, "setting NEWSSPIDER_DISCOVER="),
+        ({}, {"NEWSSPIDER_SITE_URL": "www.bannedbook.org"}, "setting NEWSSPIDER_SITE_URL="),
+        ({}, {"NEWSSPIDER_SITE_URL": "https://h/bnews/"}, "setting NEWSSPIDER_SITE_URL="),
+        ({}, {"NEWSSPIDER_FEED_HOSTS": "https://feeds.feedburner.com/"}, "setting NEWSSPIDER_FEED_HOSTS="),
+        ({}, {"NEWSSPIDER_SITEMAP_MAX_BYTES": "0"}, "setting NEWSSPIDER_SITEMAP_MAX_BYTES="),
+        ({}, {"NEWSSPIDER_SITEMAP_QUEUE": "lots"}, "setting NEWSSPIDER_SITEMAP_QUEUE="),
+    ],
+)
+def test_bad_discovery_arguments_and_settings_are_refused(kwargs: dict, settings: dict, message: str) -> None:
+
+    with pytest.raises(BadInput, match=message):
+        BannedbookSpider.from_crawler(project_crawler(**settings), **kwargs)
