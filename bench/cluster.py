@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.results import write_section
+
 PROJECT = Path(__file__).resolve().parent.parent
-RESULTS = PROJECT / "bench" / "RESULTS.md"
 SECTION = "## 4. Several workers"
 DELAY = 0.05
 WORKERS = (1, 2, 4)
@@ -385,15 +386,6 @@ def _top_commands(best: dict[int, dict[str, Any]], n: int = 8) -> list[str]:
     return sorted(calls, key=calls.__getitem__, reverse=True)[:n]
 
 
-def write_section(text: str) -> None:
-    """Replace (or add) this section of RESULTS.md, keeping the others."""
-    current = RESULTS.read_text("utf-8") if RESULTS.exists() else ""
-    head, _, rest = current.partition(SECTION)
-    tail = re.search(r"^## ", rest, re.MULTILINE) if rest else None
-    after = rest[tail.start() :] if tail else ""
-    RESULTS.write_text(head.rstrip("\n") + "\n\n" + text + ("\n" + after if after else ""), "utf-8")
-
-
 def versions(res: dict[str, Any]) -> None:
     out = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout
     res["redis_version"] = (re.search(r"v=(\S+)", out) or re.search(r"(\S+)", out or "?")).group(1)
@@ -419,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(m, res, "python -m bench.cluster " + " ".join(argv if argv is not None else sys.argv[1:]))
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
     return 0 if res["all_correct"] else 1
 
 

@@ -30,6 +30,7 @@ class Workers:
         self.database = database
         postgres.sql("postgres", f"CREATE DATABASE {database}")
         self.start_urls = [f"{site.base_url}/bnews/{SECTION}/"]
+        self.args: list[str] = []  # spider arguments, "-a", "name=value"
         self.processes: list[subprocess.Popen] = []
 
     @property
@@ -49,7 +50,7 @@ class Workers:
             "NEWSSPIDER_HOST_CONCURRENCY": 4,
             "LOG_FILE": folder / "crawl.log",
         }
-        return crawl_command(self.start_urls, {**base, **settings}, None)
+        return crawl_command(self.start_urls, {**base, **settings}, None, *self.args)
 
     def start(self, count: int = 2, first: int = 0, **settings: object) -> list[subprocess.Popen]:
         started = []

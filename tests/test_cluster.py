@@ -72,6 +72,22 @@ def test_two_workers_emit_every_article_once_and_share_the_work(cluster) -> None
     assert all(len(r["workers"]) == 2 for r in reports)
 
 
+def test_two_workers_crawl_an_archive_from_its_sitemaps(cluster) -> None:
+    """Sitemaps with a shared queue: each sitemap's entries go to Redis, every article once."""
+    workers = cluster(articles=SMALL_SITE)
+    workers.args = ["-a", "discover=sitemaps"]
+    assert workers.run(2) == [0, 0]
+    site = SampleSite(articles=SMALL_SITE)
+    want = sorted(a.article_id for a in site.sitemap_articles() if a.kind != "disallowed")
+    assert sorted(workers.records()) == [(aid, 1) for aid in want]
+    assert sorted(workers.lines(0) + workers.lines(1)) == want
+    paths = workers.site.requested_paths()
+    assert sorted(p for p in paths if "sitemap" in p) == sorted(["/sitemap_index.xml", *site.sitemap_paths()])
+    assert not [p for p in paths if p.startswith("/bnews/") and p.endswith("/")], "a listing page was fetched"
+    fetched = Counter(workers.article_fetches())
+    assert not [path for path, n in fetched.items() if n > 1], "an article page was fetched twice"
+
+
 def test_an_hourly_second_run_emits_what_the_single_process_crawl_emits(cluster, tmp_path: Path) -> None:
     """The same site, changes and settings: two workers with both stores, and one process with
     SQLite, emit the same new and changed articles with the same versions."""
