@@ -1,4 +1,5 @@
-"""``python -m newsspider demo|serve|cluster``: the offline demo crawl, the sample-site server, a local cluster."""
+"""``python -m newsspider demo|serve|cluster|reextract``: the offline demo crawl, the sample-site server,
+a local cluster, records rebuilt from the archive."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ COMMANDS = {
     "demo": "newsspider.samplesite.demo",
     "serve": "newsspider.samplesite.server",
     "cluster": "newsspider.cluster.command",
+    "reextract": "newsspider.archive.reextract",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
-        print("usage: python -m newsspider {demo|serve|cluster} [options]  (--help after a command)", file=sys.stderr)
+        print(
+            "usage: python -m newsspider {demo|serve|cluster|reextract} [options]  (--help after a command)",
+            file=sys.stderr,
+        )
         return 2
     module = importlib.import_module(COMMANDS[argv[0]])
     return module.main(argv[1:]) or 0

@@ -217,6 +217,11 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_SITEMAP_MAX_URLS": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_SITEMAP_MAX_FILES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_SITEMAP_QUEUE": Rule(lambda v: _whole(v, 1), "a whole number of requests >= 1"),
+    "NEWSSPIDER_ARCHIVE_ENABLED": Rule(_boolean, "True or False"),
+    "NEWSSPIDER_ARCHIVE_DIR": Rule(
+        lambda v: None if _is_none(v) else _text(v), "a folder path, or None for beside the output"
+    ),
+    "NEWSSPIDER_ARCHIVE_ROTATE_BYTES": Rule(lambda v: _whole(v, 1), "a whole number of bytes >= 1"),
     "NEWSSPIDER_STOP_AFTER_KNOWN_PAGES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_ALARM_COVERAGE": Rule(_coverage, f"a JSON object of field -> share 0..1, fields {COVERAGE_FIELDS}"),
     "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE": Rule(_share, "a share from 0 to 1"),

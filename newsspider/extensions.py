@@ -18,6 +18,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from newsspider import config
+from newsspider.archive.middleware import ArchiveMiddleware
+from newsspider.archive.warc import ArchiveError
 from newsspider.cluster.run import ClusterRun
 from newsspider.config import COVERAGE_FIELDS
 from newsspider.errors import BadInput, StateBusy, StateError
@@ -238,6 +240,8 @@ class CrawlState:
             return True
         if self.error is not None:
             return False
+        if not self._archive_synced():
+            return False
         adapter = ItemAdapter(item)
         emission = _emission(adapter)
         try:
@@ -278,6 +282,8 @@ class CrawlState:
         """Commit the batch, after making the lines it marks as emitted durable."""
         if self.error is not None or not self.changes:
             return
+        if not self._archive_synced():
+            return
         if self.feeds is not None:
             try:
                 self.feeds.sync()
@@ -293,6 +299,18 @@ class CrawlState:
         for article_id in set(changes.emitted) | set(changes.fetched):
             self._cache.pop(article_id, None)
         self.stats.inc_value("newsspider/state/batches")
+
+    def _archive_synced(self) -> bool:
+        """The pages of the records about to be committed are durable in the archive (when there
+        is one): a record is emitted only from a page the archive holds."""
+        archive = self.crawler.get_downloader_middleware(ArchiveMiddleware) if self.crawler.engine else None
+        if archive is None:
+            return True
+        try:
+            archive.sync()
+        except ArchiveError:
+            return False
+        return archive.error is None
 
     def _fail(self, message: str) -> None:
         """Stop the run: records emitted from now on could not be remembered."""
@@ -517,6 +535,7 @@ class RunReport:
             ("output", "newsspider/output/error"),
             ("state", "newsspider/state/error"),
             ("queue", "newsspider/queue/error"),
+            ("archive", "newsspider/archive/error"),
         ):
             if stats.get(key):
                 found.append(_alarm(check, 1, 0, f"{check} failed, the run stopped: {stats[key]}"))
@@ -654,6 +673,12 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
             "droppedDuplicate": _with_prefix(stats, "newsspider/dedupe/dropped/"),
         },
         "queue": {"maxQueued": stats.get("newsspider/queue/max", 0)},
+        "archive": {
+            "responses": stats.get("newsspider/archive/responses", 0),
+            "failedFetches": stats.get("newsspider/archive/failures", 0),
+            "files": stats.get("newsspider/archive/files", 0),
+            "bytes": stats.get("newsspider/archive/bytes", 0),
+        },
         "discovery": {
             "feeds": _with_prefix(stats, "newsspider/feeds/"),
             "sitemaps": _with_prefix(stats, "newsspider/sitemaps/"),

@@ -36,6 +36,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newsspider.middlewares.ResponseRepairMiddleware": 560,
     # Before retry and repair see the response: a challenge is neither retried nor parsed.
     "newsspider.middlewares.ChallengeMiddleware": 580,
+    # Nearest the download handler: it archives what the server sent, before anything changes it.
+    "newsspider.archive.middleware.ArchiveMiddleware": 950,
 }
 # Bot challenges (Cloudflare's "Just a moment..."): stop after this many in a row (0 = never).
 NEWSSPIDER_BLOCKED_STOP_AFTER = 20
@@ -126,6 +128,10 @@ NEWSSPIDER_DISCOVER = "listings"
 NEWSSPIDER_SITE_URL = None
 # Hosts that only serve the site's feeds: the feed given is fetched there, nothing else.
 NEWSSPIDER_FEED_HOSTS = "feeds.feedburner.com feedproxy.google.com"
+# The raw archive: every response as WARC 1.1, beside the output (None) or in this folder.
+NEWSSPIDER_ARCHIVE_ENABLED = True
+NEWSSPIDER_ARCHIVE_DIR = None
+NEWSSPIDER_ARCHIVE_ROTATE_BYTES = 1024 * 1024 * 1024
 # Caps against hostile sitemaps (the protocol's own limits are 50 MB and 50,000 URLs per file).
 NEWSSPIDER_SITEMAP_MAX_BYTES = 50 * 1024 * 1024
 NEWSSPIDER_SITEMAP_MAX_URLS = 50_000

@@ -41,6 +41,8 @@ def failure_reason(failure: Failure) -> str:
     if failure.check(Blocked):
         return "blocked"
     message = failure.getErrorMessage().lower()
+    if message.startswith("archive failed"):
+        return "archive"
     if failure.check(IgnoreRequest):
         for words, reason in (
             ("robots.txt", "robots"),
