@@ -1,5 +1,5 @@
-"""``python -m newsspider demo|serve|cluster|reextract``: the offline demo crawl, the sample-site server,
-a local cluster, records rebuilt from the archive."""
+"""``python -m newsspider demo|serve|cluster|reextract|export``: the offline demo crawl, the sample-site server,
+a local cluster, records rebuilt from the archive, a dataset snapshot."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ COMMANDS = {
     "serve": "newsspider.samplesite.server",
     "cluster": "newsspider.cluster.command",
     "reextract": "newsspider.archive.reextract",
+    "export": "newsspider.exports.command",
 }
 
 
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
         print(
-            "usage: python -m newsspider {demo|serve|cluster|reextract} [options]  (--help after a command)",
+            "usage: python -m newsspider {demo|serve|cluster|reextract|export} [options]  (--help after a command)",
             file=sys.stderr,
         )
         return 2

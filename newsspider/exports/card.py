@@ -1,0 +1,139 @@
+"""The dataset card: ``README.md`` beside the data, in the Hugging Face style."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from newsspider import SCHEMA_VERSION
+
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
+
+
+def _size_category(count: int) -> str:
+    return next((label for limit, label in SIZE_CATEGORIES if count < limit), "1M<n<10M")
+
+
+def _field_rows() -> list[str]:
+    schema = json.loads(resources.files("newsspider").joinpath("schemas/article.schema.json").read_text("utf-8"))
+    rows = []
+    for name, spec in schema["properties"].items():
+        description = " ".join(spec.get("description", "").split()).replace("|", "\\|")
+        rows.append(f"| `{name}` | {description} |")
+    rows.append(
+        "| `duplicateOf` | Export only: the `articleId` of the first article (earliest published) that this one "
+        "repeats, exactly or nearly (MinHash LSH over 5-character shingles of the headline and body, compared "
+        "in simplified script); null for a first or unique article. |"
+    )
+    return rows
+
+
+def _table(title: str, counts: Counter[str]) -> list[str]:
+    lines = [f"| {title} | records |", "|---|---|"]
+    lines += [f"| {key or '(none)'} | {count} |" for key, count in sorted(counts.items())]
+    return lines
+
+
+def render(
+    rows: list[dict[str, Any]],
+    *,
+    spider: str,
+    fmt: str,
+    files: list[str],
+    sources: list[str],
+    command: str,
+    all_versions: bool,
+    filters: dict[str, Any],
+    duplicates: int,
+    skipped: dict[str, int],
+) -> str:
+    split = "train"
+    pattern = f"data/{split}-*.parquet" if fmt == "parquet" else f"data/{split}.jsonl"
+    articles = len({r["articleId"] for r in rows})
+    sections = Counter(r.get("section") or "" for r in rows)
+    languages = Counter(r.get("inLanguage") or "" for r in rows)
+    months = Counter((r.get("datePublished") or "")[:7] for r in rows)
+    built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    front = [
+        "---",
+        "language:",
+        "- zh",
+        "multilinguality: monolingual",
+        f"pretty_name: {spider} news articles (newsspider snapshot)",
+        "license: other",
+        "license_name: source-copyright",
+        "size_categories:",
+        f"- {_size_category(len(rows))}",
+        "task_categories:",
+        "- text-generation",
+        "- text-classification",
+        "configs:",
+        "- config_name: default",
+        "  data_files:",
+        f"  - split: {split}",
+        f"    path: {pattern}",
+        "---",
+    ]
+    body = [
+        "",
+        f"# {spider} news articles",
+        "",
+        f"News articles crawled from www.bannedbook.org (中国禁闻网), a WordPress aggregator of news in simplified "
+        f"and traditional Chinese, by [newsspider](https://github.com/newsspider/newsspider): {len(rows)} rows, "
+        f"{articles} articles, {'every emitted version' if all_versions else 'each in its latest version'}. "
+        "Records follow the newsspider article schema "
+        f"{SCHEMA_VERSION} (`schemas/article.schema.json`), plus `duplicateOf`.",
+        "",
+        "## Loading",
+        "",
+        "```python",
+        "import datasets, duckdb",
+        f'ds = datasets.load_dataset("{"parquet" if fmt == "parquet" else "json"}", data_dir="<this folder>/data")',
+        f'duckdb.sql("SELECT section, count(*) FROM {"read_parquet" if fmt == "parquet" else "read_json_auto"}'
+        f"('<this folder>/{pattern}') GROUP BY 1\")",
+        "```",
+        "",
+        "## Fields",
+        "",
+        "| field | meaning |",
+        "|---|---|",
+        *_field_rows(),
+        "",
+        "## Counts",
+        "",
+        *_table("section", sections),
+        "",
+        *_table("language", languages),
+        "",
+        *_table("month published", months),
+        "",
+        f"Rows marked as repeating an earlier article (`duplicateOf` set): {duplicates}.",
+        "",
+        "## How it was built",
+        "",
+        f"- Built {built} with `{command}`.",
+        f"- Format: {fmt}"
+        + (" (zstd, row groups of 5,000 rows)" if fmt == "parquet" else "")
+        + "; files: "
+        + ", ".join(f"`{f}`" for f in files)
+        + ".",
+        "- Sources: " + "; ".join(f"`{s}`" for s in sources) + ".",
+        "- Filters: " + (", ".join(f"{k}={v}" for k, v in filters.items() if v) or "none") + ".",
+        "- Skipped while reading: " + (", ".join(f"{k} {v}" for k, v in sorted(skipped.items())) or "nothing") + ".",
+        "- Crawled politely (robots.txt obeyed, per-host delay); each record is the cleaned article: site notices, "
+        "promo lists, ads, share widgets, related-article lists and credit lines are removed from `articleBody`, "
+        "and credited authors, source outlet and editor are given as fields.",
+        "",
+        "## License and source notes",
+        "",
+        "The articles are the work of their authors and of the outlets credited in `source`; www.bannedbook.org "
+        "republishes them. Copyright stays with them: this dataset is for research (text analysis, language "
+        "modelling, media studies) under the exceptions your jurisdiction allows, not for republication. The "
+        "site publishes material censored in mainland China; its selection is partisan, and the dataset inherits "
+        "that bias. Dates are as the pages give them (offset +08:00 where the page gives a local time only).",
+        "",
+    ]
+    return "\n".join(front + body)
