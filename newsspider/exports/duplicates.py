@@ -13,7 +13,7 @@ from datasketch import MinHash, MinHashLSH
 
 SHINGLE = 5  # characters: Chinese has no spaces, and 5 characters make a rarely shared phrase
 NUM_PERM = 128
-THRESHOLD = 0.6  # estimated Jaccard of the shingle sets from which two texts are one story (bench/duplicates.py)
+THRESHOLD = 0.5  # estimated Jaccard of the shingle sets from which two texts are one story (bench/duplicates.py)
 _NOISE_RE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
