@@ -56,7 +56,28 @@ def clean_article_html(html: str, strip_selectors: dict[str, list[str]], base_ur
     wrapper = _parse_fragment(html)
     if wrapper is None:
         return CleanedArticle(html="", text="", images=[], stripped=stripped)
+    return _clean(wrapper, strip_selectors, base_url, stripped)
 
+
+def clean_article_element(
+    entry: etree._Element, html: str, strip_selectors: dict[str, list[str]], base_url: str
+) -> CleanedArticle:
+    """:func:`clean_article_html` on the entry element the loader already parsed (which it takes
+    out of its page) and serialised as ``html``: the same result without parsing it again."""
+    wrapper = etree.Element("div")
+    entry.tail = None
+    wrapper.append(entry)
+    try:
+        return _clean(wrapper, strip_selectors, base_url, Counter())
+    except ValueError:
+        # A control character the parse kept in an attribute, which lxml will not set again: the
+        # text path (which drops such characters first) gives the result, as it would have.
+        return clean_article_html(html, strip_selectors, base_url)
+
+
+def _clean(
+    wrapper: etree._Element, strip_selectors: dict[str, list[str]], base_url: str, stripped: Counter
+) -> CleanedArticle:
     for comment in wrapper.xpath("//comment()"):
         _drop(comment)
         stripped["comment"] += 1

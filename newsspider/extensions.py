@@ -303,7 +303,10 @@ class CrawlState:
     def _archive_synced(self) -> bool:
         """The pages of the records about to be committed are durable in the archive (when there
         is one): a record is emitted only from a page the archive holds."""
-        archive = self.crawler.get_downloader_middleware(ArchiveMiddleware) if self.crawler.engine else None
+        try:
+            archive = self.crawler.get_downloader_middleware(ArchiveMiddleware)
+        except RuntimeError:  # no engine yet (a state flushed outside a crawl): nothing archived either
+            archive = None
         if archive is None:
             return True
         try:

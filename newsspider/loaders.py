@@ -8,8 +8,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
+from itemadapter import ItemAdapter
 from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
 from lxml import etree
+from parsel import Selector
 from scrapy.http import TextResponse
 from scrapy.loader import ItemLoader
 from scrapy.utils.response import get_base_url
@@ -112,6 +114,18 @@ class ArticleLoader(ItemLoader):
     relatedArticles_out = Identity()
     metadata_in = Identity()
 
+    def _get_item_field_attr(self, field_name: str, key: Any, default: Any = None) -> Any:
+        # itemloaders builds an ItemAdapter (dataclass reflection) per value to read the field's
+        # metadata; the Article class never changes, so its metadata is read once per field.
+        cache = _FIELD_META.setdefault(self.default_item_class, {})
+        if field_name not in cache:
+            cache[field_name] = ItemAdapter.get_field_meta_from_class(self.default_item_class, field_name)
+        return cache[field_name].get(key, default)
+
+
+_FIELD_META: dict[type, dict[str, Any]] = {}
+PARSED_ENTRY = "_parsed_entry"
+
 
 def load_article(response: TextResponse, spider_name: str) -> Article | None:
     """Build the raw record of an article page; ``None`` when the URL is not an article's.
@@ -122,9 +136,15 @@ def load_article(response: TextResponse, spider_name: str) -> Article | None:
     parsed = site.parse_article_url(response.url)
     if parsed is None:
         return None
-    # The response's own selector: the loader would otherwise parse the page a second time.
-    loader = ArticleLoader(response=response, selector=response.selector)
-    root = response.selector.root
+    # One parse, of the bytes as they came (Scrapy's response.selector would decode the body to
+    # text and parsel encode it again); the loader would otherwise parse the page a second time.
+    base_url = get_base_url(response)
+    if response.body:
+        selector = Selector(body=response.body, encoding=response.encoding, type="html", base_url=base_url)
+    else:
+        selector = Selector(text="", type="html", base_url=base_url)  # parsel wants text for an empty page
+    loader = ArticleLoader(response=response, selector=selector)
+    root = selector.root
     entry = next(iter(compiled_css(site.ENTRY)(root)), None)
     loader.add_value("url", response.url)
     loader.add_value("canonicalUrl", _values(root, site.CANONICAL))
@@ -154,8 +174,8 @@ def load_article(response: TextResponse, spider_name: str) -> Article | None:
     loader.add_value("editor", credit_lines)
     loader.add_value("tags", _texts(entry, site.TAGS))
     loader.add_value("description", _values(root, *site.DESCRIPTION))
-    if entry is not None:
-        loader.add_value("articleBodyHtml", lxml.html.tostring(entry, encoding="unicode", with_tail=False))
+    raw_html = lxml.html.tostring(entry, encoding="unicode", with_tail=False) if entry is not None else None
+    loader.add_value("articleBodyHtml", raw_html)
     related = _compiled_xpath(site.RELATED_LINKS)(entry) if entry is not None else []
     loader.add_value("relatedArticles", [{"url": a.get("href"), "headline": a.text_content()} for a in related])
     loader.add_value(
@@ -169,4 +189,9 @@ def load_article(response: TextResponse, spider_name: str) -> Article | None:
             "previousHash": None,
         },
     )
-    return loader.load_item()
+    item = loader.load_item()
+    if entry is not None:
+        # The parsed entry rides along, so that cleaning need not parse its HTML again; cleaning
+        # uses it only while articleBodyHtml is still this very string (see CleaningPipeline).
+        item.__dict__[PARSED_ENTRY] = (item.articleBodyHtml, entry)
+    return item

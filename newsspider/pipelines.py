@@ -15,9 +15,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newsspider import config
-from newsspider.cleaning import clean_article_html
+from newsspider.cleaning import clean_article_element, clean_article_html
 from newsspider.config import COVERAGE_FIELDS
 from newsspider.extensions import CrawlState
+from newsspider.loaders import PARSED_ENTRY
 from newsspider.processors import content_hash
 
 
@@ -36,9 +37,12 @@ class CleaningPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        cleaned = clean_article_html(
-            adapter.get("articleBodyHtml") or "", self.strip_selectors, adapter.get("url") or ""
-        )
+        html = adapter.get("articleBodyHtml") or ""
+        parsed = getattr(item, "__dict__", {}).pop(PARSED_ENTRY, None)
+        if parsed is not None and parsed[0] is html:
+            cleaned = clean_article_element(parsed[1], html, self.strip_selectors, adapter.get("url") or "")
+        else:  # no parsed entry, or the HTML was changed since: parse it
+            cleaned = clean_article_html(html, self.strip_selectors, adapter.get("url") or "")
         adapter["articleBodyHtml"] = cleaned.html
         adapter["articleBody"] = cleaned.text
         adapter["images"] = cleaned.images
