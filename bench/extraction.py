@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import lxml.html
@@ -36,6 +37,36 @@ def sample_pages(count: int) -> list[tuple[str, bytes, dict]]:
         _, _, body = site.render(record["url"][len(BASE) :], BASE)
         pages.append((record["url"], body.encode("utf-8"), record))
     return pages
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+# The real article fragment's page: its URL in tests/test_loader.py.
+FRAGMENT_URL = "https://www.bannedbook.org/bnews/worldnews/20240621/2052600.html"
+
+
+def real_chrome_page() -> tuple[str, bytes]:
+    """The real article fragment (``corpus/article-fragment.html``) inside the real page chrome of
+    ``corpus/listing-tag-2020.html`` (head, menus, sidebars, ads), in place of that page's listing:
+    what a real article page weighs, many tags, five related links and credit lines included."""
+    chrome = (CORPUS / "listing-tag-2020.html").read_text("utf-8")
+    fragment = (CORPUS / "article-fragment.html").read_text("utf-8")
+    start = chrome.index('<div class="col">')
+    end = chrome.index('<div id="footer">')
+    page = chrome[:start] + '<div class="col">' + fragment + "</div></div>\n" + chrome[end:]
+    return FRAGMENT_URL, page.encode("utf-8")
+
+
+def small_pages(pages: list[tuple[str, bytes, dict]]) -> list[tuple[str, bytes, dict]]:
+    """The same sample articles without the site's chrome (its head, the entry and little else):
+    pages of about 5 KB, where what a page costs whatever its size dominates."""
+    out = []
+    for url, body, record in pages:
+        text = body.decode("utf-8")
+        head = text[: text.index("</head>")]
+        head = head[: head.index('<link rel="stylesheet"')] if '<link rel="stylesheet"' in head else head
+        center = text[text.index("<!-- 面包屑导航 -->") : text.index("<!--END ENTRY-->") + len("<!--END ENTRY-->")]
+        out.append((url, f'{head}</head><body><div id="center">{center}</div></body></html>'.encode(), record))
+    return out
 
 
 class Ours:
@@ -156,4 +187,20 @@ def run(count: int = 600, rounds: int = 3, with_trafilatura: bool = True) -> dic
     if with_trafilatura:
         result["ours_vs_trafilatura"] = pps["ours"] / pps["trafilatura"]
         result["trafilatura_accuracy"] = trafilatura_accuracy(pages)
+    result["other_pages"] = {}
+    url, body = real_chrome_page()
+    small = small_pages(pages[: max(1, count // 3)])
+    for name, group in (("real chrome", [(url, body, {})] * max(1, count // 3)), ("small", small)):
+        timings = cpu_seconds(methods, group, rounds)
+        if with_trafilatura:
+            timings["trafilatura"] = cpu_seconds({"trafilatura": trafilatura_extract}, group, 1)["trafilatura"]
+        rates = {k: len(group) / v for k, v in timings.items()}
+        sizes = [len(b) for _, b, _ in group]
+        result["other_pages"][name] = {
+            "pages": len(group),
+            "page_kb": sum(sizes) / len(sizes) / 1024,
+            "pages_per_second": rates,
+            "ours_vs_bare": rates["bare"] / rates["ours"],
+            "ours_vs_trafilatura": rates["ours"] / rates["trafilatura"] if with_trafilatura else None,
+        }
     return result
