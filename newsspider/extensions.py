@@ -545,6 +545,15 @@ class RunReport:
         if starts and len(failed_starts) == len(starts):
             reasons = "; ".join(f"{url} ({reason})" for url, reason in sorted(failed_starts.items())[:5])
             found.append(_alarm("start_urls", len(starts), 0, f"all {len(starts)} start URLs failed: {reasons}"))
+        articles_found = sum(v for k, v in stats.items() if k.startswith("newsspider/requests/article/"))
+        # Held articles, and sitemaps unchanged since a finished run read them in full, are found too.
+        articles_found += stats.get("newsspider/links/held_article", 0) + stats.get("newsspider/sitemaps/unchanged", 0)
+        if starts and not articles_found and len(failed_starts) < len(starts):
+            # The starts answered, yet nothing on them led to an article of the site: a feed of
+            # another site's links, a sitemap of pages only, an index whose sitemaps all failed.
+            offsite = stats.get("newsspider/links/offsite_article", 0)
+            elsewhere = f" ({offsite} article links on other hosts)" if offsite else ""
+            found.append(_alarm("no_articles", 0, 1, f"the start URLs led to no article page of the site{elsewhere}"))
         requested = sum(report["pagesRequested"][kind] for kind in ("listing", "article", "related", "feed", "sitemap"))
         fetched = sum(stats.get(f"newsspider/pages/{kind}_ok", 0) for kind in ("listing", "article", "feed", "sitemap"))
         if requested and not fetched:

@@ -10,12 +10,16 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from newsspider.samplesite.faults import BOMB_SITEMAP_PATH, FAULT_KINDS, MALFORMED_FEED_PATH, FaultPlan
 from newsspider.samplesite.generator import SampleSite
 from tests.conftest import LOOPBACK_SETTINGS, SMALL_SITE, SampleServerProcess, crawl_command
 from tests.test_reliability import SETTINGS as RELIABILITY
 from tests.test_scheduled import ScheduledCrawls
 
+# The fault matrix's tuning (short timeouts, relaxed coverage alarms), the crawl state kept on.
+TUNING = {k: v for k, v in RELIABILITY.items() if k.startswith(("DOWNLOAD_T", "NEWSSPIDER_RETRY", "NEWSSPIDER_AL"))}
 DAY = "2030-03-10"  # when the test's new articles are published: the site's own are years older
 
 
@@ -124,7 +128,7 @@ def test_a_sitemap_started_archive_crawl_emits_every_article_once_without_listin
             tmp_path,
             crawls_start := [f"{server.base_url}/bnews/worldnews/", f"{server.base_url}/bnews/comments/"],
             "discover=sitemaps",
-            NEWSSPIDER_SITEMAP_QUEUE=4,
+            NEWSSPIDER_SITEMAP_QUEUE=1,
         )
         assert crawls_start
         status, records, report = crawls.run()
@@ -143,7 +147,7 @@ def test_a_sitemap_started_archive_crawl_emits_every_article_once_without_listin
         assert any(p.endswith(".gz") for p in sitemaps)
         articles = [p for p in paths if article_id_of(p)]
         assert len(articles) == len(set(articles))  # each page once (the robots.txt-forbidden one never)
-        assert report["queue"]["maxQueued"] <= 4
+        assert report["queue"]["maxQueued"] <= 1
         assert report["discovery"]["sitemaps"]["skipped_no_articles"] == 2  # page and category sitemaps
 
         # The next run reads the index only: no sitemap changed, no article is new.
@@ -215,11 +219,7 @@ def test_a_malformed_feed_and_an_oversized_sitemap_are_reported_and_the_rest_is_
     try:
         site = SampleSite(seed=server.seed, articles=server.articles)
         starts = [f"{server.base_url}/bnews/{section}/" for section in ("comments", "headline")]
-        # The fault matrix's tuning (short timeouts, relaxed coverage alarms), with the state on.
-        tuning = {
-            k: v for k, v in RELIABILITY.items() if k not in ("NEWSSPIDER_STATE_ENABLED", "DOWNLOADER_MIDDLEWARES")
-        }
-        crawls = DiscoveryCrawls(server, tmp_path, starts, "discover=feeds,sitemaps", "related_depth=0", **tuning)
+        crawls = DiscoveryCrawls(server, tmp_path, starts, "discover=feeds,sitemaps", "related_depth=0", **TUNING)
         status, records, report = crawls.run()
         failures = {(f["url"].replace(server.base_url, ""), f["reason"]) for f in report["failures"]["listings"]}
         assert (MALFORMED_FEED_PATH, "feed_malformed") in failures
@@ -235,3 +235,90 @@ def test_a_malformed_feed_and_an_oversized_sitemap_are_reported_and_the_rest_is_
         assert status == 0, report["alarms"]  # what could be read was: the run did its job
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory):
+    server = SampleServerProcess(tmp_path_factory.mktemp("small") / "requests.log", articles=SMALL_SITE, sitemap_size=8)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("path", ["/sitemap_index.xml", "/post-sitemap.xml", "/post-sitemap2.xml.gz"])
+def test_a_sitemap_or_index_given_as_start_url_is_read_and_the_run_ends(small_site, tmp_path: Path, path: str) -> None:
+    site = SampleSite(seed=small_site.seed, articles=small_site.articles, sitemap_size=8)
+    if path == "/sitemap_index.xml":
+        listed = {a.article_id for a in site.sitemap_articles()}
+    else:
+        n = site.sitemap_paths().index(path)
+        listed = {a.article_id for a in site.sitemap_articles()[n * 8 : (n + 1) * 8]}
+    crawls = DiscoveryCrawls(small_site, tmp_path, [small_site.base_url + path], "related_depth=0")
+    status, records, report = crawls.run()  # ScheduledCrawls.run has a timeout: a run that never ends fails
+    assert status == 0 and report["finishReason"] == "finished"
+    assert sorted(r["articleId"] for r in records) == sorted(
+        listed - {a.article_id for a in site.articles.values() if a.kind == "disallowed"}
+    )
+    assert report["pagesRequested"]["listing"] == 0
+
+
+def test_a_feed_at_a_url_that_looks_like_a_listing_is_read_as_a_feed(small_site, tmp_path: Path) -> None:
+    crawls = DiscoveryCrawls(
+        small_site, tmp_path, [f"{small_site.base_url}/feedburner/bnews/comments"], "related_depth=0"
+    )
+    status, records, report = crawls.run()
+    assert status == 0 and report["pagesRequested"]["feed"] == 0 and report["pagesRequested"]["listing"] == 1
+    assert sorted(r["articleId"] for r in records) == sorted(a.article_id for a in crawls.site.feed_entries("comments"))
+
+
+@pytest.mark.parametrize(
+    ("start", "settings"),
+    [
+        ("/page-sitemap.xml", {}),  # a sitemap of pages only
+        ("//localhost/feedburner/bnews/comments", {"NEWSSPIDER_FEED_HOSTS": "localhost"}),  # links to another host
+    ],
+)
+def test_a_run_whose_start_urls_lead_to_no_article_fails(small_site, tmp_path: Path, start: str, settings) -> None:
+    port = urlsplit(small_site.base_url).port
+    url = (
+        f"http://localhost:{port}{start[len('//localhost') :]}"
+        if start.startswith("//")
+        else small_site.base_url + start
+    )
+    crawls = DiscoveryCrawls(small_site, tmp_path, [url], **settings)
+    status, records, report = crawls.run()
+    assert status == 3 and records == [] and report["verdict"] == "failed"
+    assert "no_articles" in {alarm["check"] for alarm in report["alarms"]}
+
+
+def test_a_bad_child_sitemap_is_reported_and_fails_no_start(tmp_path: Path) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", faults=7)
+    try:
+        crawls = DiscoveryCrawls(
+            server, tmp_path, [f"{server.base_url}/bnews/comments/"], "discover=sitemaps", **TUNING
+        )
+        status, records, report = crawls.run()
+    finally:
+        server.stop()
+    assert status == 0, report["alarms"]
+    assert (f"{server.base_url}{BOMB_SITEMAP_PATH}", "sitemap_too_large") in {
+        (f["url"], f["reason"]) for f in report["failures"]["listings"]
+    }
+    assert len(records) > 200
+
+
+def test_a_feed_or_sitemap_start_url_answering_neither_is_reported_as_such() -> None:
+    from scrapy.http import Request, TextResponse
+
+    from tests.test_spider import make_spider
+
+    spider = make_spider(start_urls="http://127.0.0.1:9/news-sitemap.xml")
+    (request,) = spider._seed_requests()
+    response = TextResponse(
+        request.url,
+        body=b"not xml",
+        headers={"Content-Type": "text/plain"},
+        request=Request(request.url, meta=request.meta),
+    )
+    assert list(spider.parse_start(response)) == []
+    assert spider.failed_listings == [{"url": request.url, "reason": "sitemap_not_a_sitemap"}]
+    assert spider.failed_starts == {request.url: "sitemap_not_a_sitemap"}

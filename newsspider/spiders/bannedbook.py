@@ -103,7 +103,7 @@ class BannedbookSpider(NewsSpider):
         self._unexpanded: OrderedDict[str, list[str]] = OrderedDict()
         # Sitemaps are read lazily: child sitemaps to fetch, and entries of fetched ones not yet
         # requested, are turned into requests only while the queue has room (NEWSSPIDER_SITEMAP_QUEUE).
-        self._sitemaps: deque[tuple[str, str | None, str | None]] = deque()  # (url, lastmod, start URL)
+        self._sitemaps: deque[tuple[str, str | None]] = deque()  # (url, its index lastmod)
         self._entries: deque[tuple[str, datetime | None]] = deque()
         self._backlog: deque[scrapy.Request] = deque()  # related links waiting for room
         self._sitemap_in_flight = 0
@@ -208,7 +208,8 @@ class BannedbookSpider(NewsSpider):
     def _seed(self, url: str, kind: str) -> scrapy.Request:
         self.seeds.append(url)
         if kind == "listing":
-            return self._listing_request(url, page=1, start_url=url)
+            # Its content decides: a feed or sitemap at a URL that looks like a listing is read as one.
+            return self._listing_request(url, page=1, start_url=url).replace(callback=self.parse_start, cb_kwargs={})
         self._count(f"requests/{kind}")
         meta: dict[str, Any] = {"page_kind": kind, "start_url": url}
         if urlsplit(url).hostname in self.feed_hosts:
@@ -221,10 +222,13 @@ class BannedbookSpider(NewsSpider):
         """A start URL that is no article: a feed, a sitemap or a listing, told by its content."""
         body = response.body
         root = discovery.root_name(body)
+        kind = response.meta.get("page_kind")
         if body[:3] == discovery.GZIP_MAGIC or root in discovery.SITEMAP_ROOTS:
             yield from self.parse_sitemap(response)
         elif root in discovery.FEED_ROOTS:
             yield from self.parse_feed(response)
+        elif kind in ("feed", "sitemap") and not is_html(response):
+            self._discovery_failed(response, f"{kind}s", f"not_a_{kind}")  # neither XML it knows nor a page
         else:
             yield from self.parse_listing(response)
 
@@ -250,7 +254,8 @@ class BannedbookSpider(NewsSpider):
         self._count(f"listings/failed/{reason}")
         self.failed_listings.append({"url": failure.request.url, "reason": reason})
         self._start_failed(failure.request, reason)
-        self.logger.warning("Listing page failed: %s (%s)", failure.request.url, reason)
+        kind = failure.request.meta.get("page_kind", "listing")
+        self.logger.warning("%s failed: %s (%s)", kind.capitalize(), failure.request.url, reason)
 
     def parse_listing(
         self, response: Response, page: int = 1, held_streak: int = 0, previous_entries: tuple[str, ...] = ()
@@ -327,19 +332,21 @@ class BannedbookSpider(NewsSpider):
             self._count("sitemaps/none_in_robots")
             urls = [response.urljoin(site.SITEMAP_INDEX_PATH)]
         for url in urls:
-            yield from self._queue_sitemap(url, None, response.meta.get("start_url"))
+            yield from self._queue_sitemap(url, None)
         yield from self._pump()
 
     def robots_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         """No robots.txt to read: the Yoast sitemap index is the site's sitemap."""
         self._count(f"sitemaps/robots_failed/{failure_reason(failure)}")
         request = failure.request
-        yield from self._queue_sitemap(request.urljoin(site.SITEMAP_INDEX_PATH), None, request.meta.get("start_url"))
+        yield from self._queue_sitemap(request.urljoin(site.SITEMAP_INDEX_PATH), None)
         yield from self._pump()
 
-    def _queue_sitemap(self, url: str, lastmod: datetime | None, start_url: str | None) -> Iterator[scrapy.Request]:
+    def _queue_sitemap(self, url: str, lastmod: datetime | None) -> Iterator[scrapy.Request]:
         """A sitemap to read once, on the site's hosts, within the count cap; one the index says is
-        unchanged since a finished run read it in full is skipped."""
+        unchanged since a finished run read it in full is skipped. (A sitemap found in robots.txt
+        or an index that fails is reported; it fails no start URL: a run that finds no article at
+        all fails by the ``no_articles`` alarm.)"""
         url = canonical_url(url, self.scheme_by_host) or ""
         if not url or url in self._sitemaps_seen:
             return
@@ -358,12 +365,12 @@ class BannedbookSpider(NewsSpider):
         if mark and self.crawl_state is not None and self.crawl_state.sitemap_read(url, mark):
             self._count("sitemaps/unchanged")
             return
-        self._sitemaps.append((url, mark, start_url))
+        self._sitemaps.append((url, mark))
         if self._cluster is not None:
             # The shared queue holds everything; a sitemap is taken when no article request waits.
             yield self._sitemap_request(*self._sitemaps.popleft(), priority=SHARED_SITEMAP_PRIORITY)
 
-    def _sitemap_request(self, url: str, mark: str | None, start_url: str | None, priority: int) -> scrapy.Request:
+    def _sitemap_request(self, url: str, mark: str | None, priority: int) -> scrapy.Request:
         self._count("requests/sitemap")
         self._sitemap_in_flight += 1
         return scrapy.Request(
@@ -371,19 +378,20 @@ class BannedbookSpider(NewsSpider):
             callback=self.parse_sitemap,
             errback=self.sitemap_failed,
             priority=priority,
-            meta={"page_kind": "sitemap", "start_url": start_url, "index_lastmod": mark},
+            meta={"page_kind": "sitemap", "index_lastmod": mark, "in_flight": True},
         )
 
     def sitemap_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        self._sitemap_in_flight -= 1
+        if failure.request.meta.get("in_flight"):
+            self._sitemap_in_flight -= 1
         self.listing_failed(failure)
         yield from self._pump()
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap index's sitemaps, or a sitemap's article pages that are new or changed since
         their last fetch (``lastmod``), read as the queue drains."""
-        if response.meta.get("page_kind") == "sitemap":
-            self._sitemap_in_flight -= 1
+        if response.meta.get("in_flight"):
+            self._sitemap_in_flight -= 1  # a sitemap the pump sent (a start URL is not counted)
         try:
             body = discovery.unpack(response.body, self.sitemap_max_bytes)
         except discovery.TooLarge:
@@ -400,9 +408,8 @@ class BannedbookSpider(NewsSpider):
             self._discovery_failed(response, "sitemaps", sitemap.problem, start_failed=not sitemap.entries)
         self.reading_sitemaps = True
         if sitemap.kind == "sitemapindex":
-            start_url = response.meta.get("start_url")
             for entry in sitemap.entries:
-                yield from self._queue_sitemap(entry.url, entry.changed, start_url)
+                yield from self._queue_sitemap(entry.url, entry.changed)
         else:
             if self.crawl_state is not None:
                 self.crawl_state.prefetch(
@@ -426,7 +433,11 @@ class BannedbookSpider(NewsSpider):
         while self._entries and self._has_room():
             url, lastmod = self._entries.popleft()
             for request in self._follow_article(url, "sitemap", 0, changed=lastmod):
-                yield self._in_transit(request)
+                # One entry can bring several (an article reached deeper before: its related list).
+                if self._has_room():
+                    yield self._in_transit(request)
+                else:
+                    self._backlog.append(request)
         if not self._entries and self._sitemaps and not self._sitemap_in_flight and self._has_room():
             yield self._in_transit(self._sitemap_request(*self._sitemaps.popleft(), priority=SITEMAP_PRIORITY))
 
@@ -448,7 +459,9 @@ class BannedbookSpider(NewsSpider):
         """The queue ran dry while sitemaps still list articles (all of them held, say): go on."""
         if self._cluster is not None:
             return
-        self._transit = 0  # nothing is on its way when the crawl is idle (a middleware may drop one)
+        # Nothing is on its way when the crawl is idle (a middleware or the duplicate filter may
+        # have dropped a request these counts were waiting for).
+        self._transit = self._sitemap_in_flight = 0
         requests = list(self._pump())
         for request in requests:
             self.crawler.engine.crawl(request)
