@@ -64,7 +64,7 @@ def run_demo(output_dir: Path, seed: int, articles: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m newsspider demo", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=Path("output"), help="folder for the JSON Lines")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--articles", type=int, default=320)
