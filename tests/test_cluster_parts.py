@@ -196,6 +196,15 @@ def test_migrations_are_numbered_and_applied_once(postgres: PostgresServer) -> N
     second.close()
 
 
+def test_a_sitemap_read_keeps_its_latest_lastmod_in_postgresql(postgres: PostgresServer) -> None:
+    opened = store(postgres, "sitemapsread")
+    opened.note_sitemaps_read("bannedbook", {"u": "2030-01-02"})
+    opened.note_sitemaps_read("bannedbook", {"u": "2030-01-01", "v": "2030-01-01"})  # an older index, read later
+    assert opened.sitemaps_read("bannedbook") == {"u": "2030-01-02", "v": "2030-01-01"}
+    assert opened.sitemaps_read("other") == {}
+    opened.close()
+
+
 def _commit_versions(uri: str, worker: int, versions: int, wins) -> None:
     opened = PostgresStateStore(uri)
     opened.lock("bannedbook", RunHolder("run-1", 1000 + worker, f"host{worker}", "2026-01-01T00:00:00.000000Z"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import pickle
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -327,3 +328,230 @@ def test_bad_discovery_arguments_and_settings_are_refused(kwargs: dict, settings
 
     with pytest.raises(BadInput, match=message):
         BannedbookSpider.from_crawler(project_crawler(**settings), **kwargs)
+
+
+# --- the spider's sitemap and feed bookkeeping (each test answers a mutation that survived) -----
+
+
+class FakeEngine:
+    """What the spider asks of the engine: the scheduler's length, and requests crawled directly."""
+
+    def __init__(self, queued: int = 0):
+        self.scheduler = [None] * queued
+        self.crawled: list = []
+
+    def crawl(self, request) -> None:
+        self.crawled.append(request)
+
+
+def xml_response(url: str, body: bytes, **meta):
+    from scrapy.http import Request, XmlResponse
+
+    return XmlResponse(url, body=body, request=Request(url, meta=meta))
+
+
+def urlset(*urls: str) -> bytes:
+    items = "".join(f"<url><loc>{u}</loc><lastmod>2024-06-30T00:00:00+00:00</lastmod></url>" for u in urls)
+    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'.encode()
+
+
+def index_of(*urls: str) -> bytes:
+    items = "".join(f"<sitemap><loc>{u}</loc><lastmod>2024-06-30T00:00:00+00:00</lastmod></sitemap>" for u in urls)
+    return f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</sitemapindex>'.encode()
+
+
+def test_a_sitemap_listed_twice_or_on_another_host_or_past_the_cap_is_not_queued() -> None:
+    spider = BannedbookSpider.from_crawler(project_crawler(NEWSSPIDER_SITEMAP_MAX_FILES=3), start_urls=BASE + "/")
+    children = [f"{BASE}/post-sitemap{n}.xml" for n in range(1, 6)]
+    body = index_of(children[0], children[0], "http://offsite.invalid/post-sitemap.xml", *children[1:])
+    list(spider.parse_sitemap(xml_response(BASE + "/sitemap_index.xml", body)))
+    queued = [spider._sitemaps[0][0]] if spider._sitemaps else []
+    queued += [url for url, _ in list(spider._sitemaps)[1:]]
+    stats = spider.crawler.stats
+    assert stats.get_value("newsspider/sitemaps/offsite") == 1
+    assert stats.get_value("newsspider/sitemaps/over_max_files") == 2
+    # Three distinct sitemaps of the site: one sent already (the pump), the rest waiting.
+    sent = stats.get_value("newsspider/requests/sitemap")
+    assert sent == 1 and len(spider._sitemaps) == 2 and len(set(queued)) == len(queued)
+    assert {"url": children[3], "reason": "sitemap_over_max_files"} in spider.failed_listings
+
+
+def test_robots_txt_without_sitemap_lines_or_failing_leads_to_the_yoast_index() -> None:
+    from scrapy import Request
+    from scrapy.http import Response, TextResponse
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    spider = make_spider(start_urls=BASE + "/")
+    robots = TextResponse(
+        BASE + "/robots.txt", body=b"User-agent: *\nDisallow: /x/\n", request=Request(BASE + "/robots.txt")
+    )
+    (request,) = spider.parse_robots(robots)
+    assert request.url == BASE + "/sitemap_index.xml"
+    spider = make_spider(start_urls=BASE + "/")
+    gone = Response(BASE + "/robots.txt", status=404, request=Request(BASE + "/robots.txt"))
+    failure = Failure(HttpError(gone, "404"))
+    failure.request = gone.request
+    (request,) = spider.robots_failed(failure)
+    assert request.url == BASE + "/sitemap_index.xml"
+    assert spider.crawler.stats.get_value("newsspider/sitemaps/robots_failed/http_404") == 1
+
+
+def test_a_sitemap_is_recorded_as_read_only_when_read_in_full_and_only_by_a_finished_run() -> None:
+    class State:
+        def __init__(self) -> None:
+            self.noted: list = []
+
+        def prefetch(self, ids) -> None:
+            list(ids)
+
+        def note_sitemaps_read(self, read) -> None:
+            self.noted.append(dict(read))
+
+    crawler = project_crawler(NEWSSPIDER_SITEMAP_MAX_URLS=2)
+    spider = BannedbookSpider.from_crawler(crawler, start_urls=BASE + "/")
+    spider.crawl_state = State()
+    urls = [f"{BASE}/bnews/worldnews/20240630/{n}.html" for n in (1, 2, 3)]
+    spider.crawler.engine = FakeEngine(queued=10**6)  # a full queue: entries wait, nothing is requested
+    list(spider.parse_sitemap(xml_response(BASE + "/a.xml", urlset(*urls[:2]), index_lastmod="L1", in_flight=True)))
+    list(spider.parse_sitemap(xml_response(BASE + "/b.xml", urlset(*urls), index_lastmod="L2", in_flight=True)))
+    assert spider._sitemaps_read == {BASE + "/a.xml": "L1"}  # b.xml had more entries than the cap
+    spider.closed("shutdown")
+    assert spider.crawl_state.noted == []  # a run stopped early recorded nothing
+    spider.closed("finished")
+    assert spider.crawl_state.noted == [{BASE + "/a.xml": "L1"}]
+
+
+def test_an_idle_crawl_with_entries_left_goes_on() -> None:
+    from scrapy.exceptions import DontCloseSpider
+
+    spider = make_spider(start_urls=BASE + "/", related_depth="0")
+    spider.crawler.engine = engine = FakeEngine()
+    spider.reading_sitemaps = True
+    spider._entries.extend((f"{BASE}/bnews/worldnews/20240630/{n}.html", None) for n in (1, 2))
+    spider._transit = spider.sitemap_queue  # a count left high by a request some middleware dropped
+    spider._sitemap_in_flight = 1
+    with pytest.raises(DontCloseSpider):
+        spider.spider_idle()
+    assert [r.url for r in engine.crawled] == [f"{BASE}/bnews/worldnews/20240630/{n}.html" for n in (1, 2)]
+
+
+def test_sitemap_entries_are_noted_in_the_frontier_and_feeds_expand_held_articles() -> None:
+    class State:
+        def __init__(self, held: bool) -> None:
+            self.held = held
+            self.discovered: dict = {}
+
+        def is_held(self, article_id) -> bool:
+            return self.held
+
+        def is_unexpanded(self, article_id) -> bool:
+            return True
+
+        def note_discovered(self, article_id, url) -> None:
+            self.discovered[article_id] = url
+
+    url = f"{BASE}/bnews/worldnews/20240630/7.html"
+    spider = make_spider(start_urls=BASE + "/")
+    spider.crawl_state = State(held=False)
+    (request,) = spider._follow_article(url, "sitemap", 0)
+    assert spider.crawl_state.discovered == {"7": url}
+    spider = make_spider(start_urls=BASE + "/")
+    spider.crawl_state = State(held=True)
+    (request,) = spider._follow_article(url, "feed", 0)
+    assert request.meta["via"] == "expand"  # reached too deep before: fetched to follow its related list
+
+
+def test_an_atom_items_publication_time_not_its_update_fills_the_date() -> None:
+    spider = make_spider(start_urls=BASE + "/")
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry>
+      <link href="http://127.0.0.1:9/bnews/worldnews/20240630/7.html"/>
+      <published>2024-06-30T01:00:00Z</published><updated>2024-07-02T05:00:00Z</updated></entry></feed>"""
+    (request,) = spider.parse_feed(xml_response(BASE + "/feed/atom/", body))
+    assert request.meta["listed_time"] == "2024-06-30T09:00:00+08:00"
+
+
+def test_a_feed_time_on_another_day_than_the_page_leaves_the_date_alone() -> None:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsspider.loaders import load_article
+
+    url = "https://www.bannedbook.org/bnews/worldnews/20240621/2052600.html"
+    page = (Path(__file__).parent / "fixtures" / "article-fragment.html").read_bytes()
+    for listed, expected in (
+        ("2024-06-21T09:30:00+08:00", "2024-06-21T09:30:00+08:00"),
+        ("2024-06-22T09:30:00+08:00", None),
+    ):
+        response = HtmlResponse(url, body=page, encoding="utf-8", request=Request(url, meta={"listed_time": listed}))
+        item = load_article(response, "bannedbook")
+        if expected is None:
+            assert "T" not in item.datePublished  # the page's own date stays
+        else:
+            assert item.datePublished == expected
+
+
+def test_the_state_cache_is_least_recently_used_and_prefetch_caches_misses(tmp_path: Path, monkeypatch) -> None:
+    from newsspider import extensions
+    from newsspider.extensions import CrawlState
+
+    monkeypatch.setattr(extensions, "CACHE_SIZE", 2)
+    crawler = project_crawler(NEWSSPIDER_STATE_ENABLED=True, NEWSSPIDER_STATE_URI=f"sqlite:///{tmp_path}/s.sqlite3")
+    BannedbookSpider.from_crawler(crawler, start_urls=BASE + "/")
+    state = crawler.get_extension(CrawlState)
+    calls: list = []
+    real_get = state.store.get
+    state.store.get = lambda spider, ids: calls.append(list(ids)) or real_get(spider, ids)
+    for article_id in ("a", "b", "a", "c", "a"):
+        state.is_held(article_id)
+    assert calls == [["a"], ["b"], ["c"]]  # "a" was used again before "c" came: "b" left, not "a"
+    calls.clear()
+    state.prefetch(["x", "y"])
+    state.is_held("x")
+    assert calls == [["x", "y"]]  # an article the store does not hold is known missing, not asked again
+    state.store.close()
+
+
+def test_fetched_after_is_true_at_the_very_moment_of_the_fetch(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from newsspider.extensions import CrawlState
+    from newsspider.state.base import StateChanges
+
+    crawler = project_crawler(
+        NEWSSPIDER_STATE_ENABLED=True,
+        NEWSSPIDER_STATE_URI=f"sqlite:///{tmp_path}/s.sqlite3",
+        NEWSSPIDER_NOW="2030-01-01T00:00:00Z",
+    )
+    BannedbookSpider.from_crawler(crawler, start_urls=BASE + "/")
+    state = crawler.get_extension(CrawlState)
+    state.store.apply("bannedbook", StateChanges({}, {"7": ("u", "2030-01-01T00:00:00.000000Z")}, {}), "x")
+    moment = datetime(2030, 1, 1, tzinfo=UTC)
+    assert state.fetched_after("7", moment)  # a lastmod equal to the fetch: nothing changed since
+    assert not state.fetched_after("7", moment + timedelta(microseconds=1))
+    state.store.close()
+
+
+def test_a_sitemap_read_keeps_its_latest_lastmod_in_sqlite(tmp_path: Path) -> None:
+    from newsspider.state.sqlite import SqliteStateStore
+
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    store.note_sitemaps_read("bannedbook", {"u": "2030-01-02"})
+    store.note_sitemaps_read("bannedbook", {"u": "2030-01-01", "v": "2030-01-01"})
+    assert store.sitemaps_read("bannedbook") == {"u": "2030-01-02", "v": "2030-01-01"}
+    assert store.sitemaps_read("other") == {}
+    store.close()
+
+
+def test_unpacking_a_gzip_bomb_stops_at_the_cap_in_memory_too() -> None:
+    import tracemalloc
+
+    answer, _ = FaultPlan(SampleSite()).respond("/post-sitemap-archive.xml.gz", BASE)
+    tracemalloc.start()
+    try:
+        with pytest.raises(discovery.TooLarge):
+            discovery.unpack(answer.body, 1024 * 1024)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024  # the bomb is 64 MiB unzipped

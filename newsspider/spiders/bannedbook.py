@@ -6,7 +6,7 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -339,7 +339,7 @@ class BannedbookSpider(NewsSpider):
         """No robots.txt to read: the Yoast sitemap index is the site's sitemap."""
         self._count(f"sitemaps/robots_failed/{failure_reason(failure)}")
         request = failure.request
-        yield from self._queue_sitemap(request.urljoin(site.SITEMAP_INDEX_PATH), None)
+        yield from self._queue_sitemap(urljoin(request.url, site.SITEMAP_INDEX_PATH), None)
         yield from self._pump()
 
     def _queue_sitemap(self, url: str, lastmod: datetime | None) -> Iterator[scrapy.Request]:
@@ -421,7 +421,10 @@ class BannedbookSpider(NewsSpider):
         yield from self._pump()
 
     def _queued(self) -> int:
-        scheduler = self.crawler.engine.scheduler if self.crawler.engine is not None else None
+        try:
+            scheduler = self.crawler.engine.scheduler
+        except RuntimeError:  # no engine: the spider driven outside a crawl
+            return 0
         return len(scheduler) if scheduler is not None else 0
 
     def _pump(self) -> Iterator[scrapy.Request]:
