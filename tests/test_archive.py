@@ -85,7 +85,8 @@ def test_the_archive_is_valid_warc_and_holds_every_page_of_every_record(archived
     assert {h.get_header("WARC-Concurrent-To") for h in requests} == response_ids
     infos = [(h, body) for kind, h, _, body in records if kind == "warcinfo"]
     assert len(infos) == len(files)
-    assert b"software: newsspider" in infos[0][1] and b"NEWSSPIDER_ARCHIVE_ROTATE_BYTES" in infos[0][1]
+    assert b"software: newsspider/1.2.0 (schema 1.2.0; Scrapy " in infos[0][1]
+    assert b"NEWSSPIDER_ARCHIVE_ROTATE_BYTES" in infos[0][1]
     for kind, h, _, _ in records:
         if kind == "response":
             assert h.get_header("WARC-Payload-Digest") and h.get_header("WARC-Block-Digest")

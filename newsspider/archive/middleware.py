@@ -14,7 +14,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
-from newsspider import SCHEMA_VERSION, config
+from newsspider import SCHEMA_VERSION, __version__, config
 from newsspider.archive.warc import ArchiveError, WarcArchive
 from newsspider.errors import BadInput
 from newsspider.output import DurableFeedExporter, probe_folder
@@ -73,7 +73,7 @@ class ArchiveMiddleware:
         shared = config.setting(self.crawler.settings, "NEWSSPIDER_QUEUE_URI")
         prefix = f"{run_id}.{spider.worker}" if shared else run_id
         info = {
-            "software": f"newsspider (schema {SCHEMA_VERSION}) on Scrapy {scrapy.__version__}",
+            "software": f"newsspider/{__version__} (schema {SCHEMA_VERSION}; Scrapy {scrapy.__version__})",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
             "isPartOf": f"{spider.name} run {run_id}",
