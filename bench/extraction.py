@@ -39,14 +39,15 @@ def sample_pages(count: int) -> list[tuple[str, bytes, dict]]:
     return pages
 
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+# The real pages of the shared corpus, as the test fixtures keep them (byte for byte).
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 # The real article fragment's page: its URL in tests/test_loader.py.
 FRAGMENT_URL = "https://www.bannedbook.org/bnews/worldnews/20240621/2052600.html"
 
 
 def real_chrome_page() -> tuple[str, bytes]:
-    """The real article fragment (``corpus/article-fragment.html``) inside the real page chrome of
-    ``corpus/listing-tag-2020.html`` (head, menus, sidebars, ads), in place of that page's listing:
+    """The real article fragment (``article-fragment.html``) inside the real page chrome of
+    ``listing-tag-2020.html`` (head, menus, sidebars, ads), in place of that page's listing:
     what a real article page weighs, many tags, five related links and credit lines included."""
     chrome = (CORPUS / "listing-tag-2020.html").read_text("utf-8")
     fragment = (CORPUS / "article-fragment.html").read_text("utf-8")
