@@ -58,6 +58,16 @@ def peak_rss_kib(pid: int) -> int:
     return 0
 
 
+def run_watched(command: list[str]) -> tuple[int, int]:
+    """Run ``command`` in the project; its exit status and peak RSS in KiB, sampled every 20 ms."""
+    process = subprocess.Popen(command, cwd=PROJECT)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, peak_rss_kib(process.pid))
+        time.sleep(0.02)
+    return process.returncode, peak
+
+
 def crawl(server: Server, spider: str, settings: dict[str, Any]) -> dict[str, Any]:
     """One crawl in its own process: pages per second (from its run report) and peak RSS."""
     with tempfile.TemporaryDirectory(prefix="newsspider-bench-") as tmp:
@@ -75,18 +85,14 @@ def crawl(server: Server, spider: str, settings: dict[str, Any]) -> dict[str, An
         command += ["-a", "start_urls=" + ",".join(server.start_urls), "-O", str(feed)]
         for name, value in all_settings.items():
             command += ["-s", f"{name}={value}"]
-        process = subprocess.Popen(command, cwd=PROJECT)
-        peak = 0
-        while process.poll() is None:
-            peak = max(peak, peak_rss_kib(process.pid))
-            time.sleep(0.05)
+        returncode, peak = run_watched(command)
         report = json.loads(feed.with_name("items.report.json").read_text("utf-8"))
         records = sum(1 for _ in feed.open("rb"))
     start = _seconds(report["start"])
     seconds = _seconds(report["end"]) - start
     pages = report["pagesRequested"]["responses"]
     return {
-        "status": process.returncode,
+        "status": returncode,
         "pages": pages,
         "records": records,
         "seconds": seconds,

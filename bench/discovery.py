@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import threading
@@ -23,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from bench.crawl import ENGINE, PROJECT, peak_rss_kib
+from bench.crawl import ENGINE, run_watched
 from bench.results import write_section
 
 MODES = ("listings", "feeds", "sitemaps", "listings,sitemaps", "feeds,sitemaps")
@@ -42,14 +41,10 @@ def scrapy_crawl(start_urls: list[str], args: list[str], settings: dict[str, Any
     command += ["-O", str(feed)]
     for name, value in {**ENGINE, "LOG_FILE": tmp / "crawl.log", **settings}.items():
         command += ["-s", f"{name}={value}"]
-    process = subprocess.Popen(command, cwd=PROJECT)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, peak_rss_kib(process.pid))
-        time.sleep(0.02)
+    status, peak = run_watched(command)
     report = json.loads(feed.with_name(feed.stem + ".report.json").read_text("utf-8"))
     records = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
-    return {"status": process.returncode, "report": report, "records": records, "peak_rss_mib": peak / 1024}
+    return {"status": status, "report": report, "records": records, "peak_rss_mib": peak / 1024}
 
 
 def requests_of(report: dict[str, Any]) -> dict[str, int]:
