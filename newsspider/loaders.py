@@ -86,6 +86,11 @@ def _publication_raw(*candidates: str | None) -> str | None:
     return dated[0][0] if dated else candidates[-1]
 
 
+def _fetched_at(response: TextResponse) -> datetime:
+    fetched = response.meta.get(FETCHED_AT) if response.request is not None else None
+    return fetched if isinstance(fetched, datetime) else datetime.now(UTC)
+
+
 def _listed_time(response: TextResponse, day: str) -> str | None:
     """The publication time a feed gave for the page (the spider's ``listed_time``, in the site's
     zone), when it falls on the page's own date: the page's time of last resort."""
@@ -125,6 +130,8 @@ class ArticleLoader(ItemLoader):
 
 _FIELD_META: dict[type, dict[str, Any]] = {}
 PARSED_ENTRY = "_parsed_entry"
+# Request meta: when the response was received (set by the archive, and by re-extraction).
+FETCHED_AT = "fetched_at"
 
 
 def load_article(response: TextResponse, spider_name: str) -> Article | None:
@@ -181,7 +188,8 @@ def load_article(response: TextResponse, spider_name: str) -> Article | None:
     loader.add_value(
         "metadata",
         {
-            "dateDownloaded": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            # The page's download time: the one its WARC record carries, when the archive is on.
+            "dateDownloaded": _fetched_at(response).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "spider": spider_name,
             "contentHash": None,
             "schemaVersion": SCHEMA_VERSION,

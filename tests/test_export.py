@@ -22,6 +22,13 @@ from tests.conftest import LOOPBACK_SETTINGS, PROJECT, SMALL_SITE, SampleServerP
 from tests.test_scheduled import ScheduledCrawls
 
 
+def valid_record(site: SampleSite, article_id: str) -> dict:
+    """The generator's record of an article, with the two values a crawl adds."""
+    record = {**site.expected_record(article_id, "http://h"), "articleBodyHtml": "<p>x</p>"}
+    record["metadata"] = {**record["metadata"], "dateDownloaded": "2026-01-01T00:00:00Z"}
+    return record
+
+
 def export(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "newsspider", "export", *args],
@@ -157,16 +164,35 @@ def test_the_records_table_of_a_postgresql_state_is_a_source(tmp_path: Path, pos
 
 
 def test_bad_export_commands(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "README.md").write_text("my own project", "utf-8")
+    site = SampleSite(articles=40)
+    (tmp_path / "runs").mkdir()
+    bad = site.expected_record(site.public_ids[1], "http://h")  # articleBodyHtml null: not a valid record
+    lines = [json.dumps(valid_record(site, site.public_ids[0]), ensure_ascii=False), json.dumps(bad), '{"foo": 1}']
+    (tmp_path / "runs" / "r.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    runs = ["--input", str(tmp_path / "runs"), "--state", "none"]
     for args, status in (
+        ([*runs, "-o", str(tmp_path / "mine")], 2),  # a folder an export did not write is never replaced
+        ([*runs, "--language", "zh-tw"], 2),
+        ([*runs, "--section", "World News"], 2),
+        ([*runs, "--section", "nosuch"], 1),  # nothing matches
+        (["--input", str(tmp_path / "runs"), "--state", "sqlite:///x.sqlite3"], 2),
         (["--since", "2024/01/01"], 2),
         (["--input", str(tmp_path / "nope")], 2),
         (["--format", "csv"], 2),
         (["--input", str(tmp_path), "--state", "none"], 1),  # nothing to export
         (["--input", str(tmp_path), "--state", "postgresql://u:secret@127.0.0.1:1/x"], 5),  # unreachable
     ):
-        result = export(*args, "-o", str(tmp_path / "out"))
+        result = export(*args, *([] if "-o" in args else ["-o", str(tmp_path / "out")]))
         assert result.returncode == status, (args, result.stderr)
         assert "Traceback" not in result.stderr and "secret" not in result.stderr
+    assert (tmp_path / "mine" / "README.md").read_text("utf-8") == "my own project"
+    result = export(*runs, "-o", str(tmp_path / "out"), "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert "no_article_id 1" in result.stderr and "invalid_record/" in result.stderr  # skipped, and said
+    again = export(*runs, "-o", str(tmp_path / "out"))  # an earlier export's folder: replaced, parquet now
+    assert again.returncode == 0 and not (tmp_path / "out" / "data" / "train.jsonl").exists()
 
 
 def test_planted_duplicates_are_found_with_their_first_article() -> None:
@@ -206,7 +232,7 @@ def test_snapshot_takes_the_highest_version_then_the_latest_download() -> None:
 
 def test_export_reads_past_a_torn_last_line(tmp_path: Path) -> None:
     site = SampleSite(articles=40)
-    lines = [json.dumps(site.expected_record(a, "http://h"), ensure_ascii=False) for a in site.public_ids[:3]]
+    lines = [json.dumps(valid_record(site, a), ensure_ascii=False) for a in site.public_ids[:3]]
     (tmp_path / "run1.jsonl").write_text("\n".join(lines) + "\n" + lines[0][:50], "utf-8")
     result = export("--input", str(tmp_path), "--state", "none", "--format", "jsonl", "-o", str(tmp_path / "ds"))
     assert result.returncode == 0, result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newsspider import SCHEMA_VERSION, __version__, config
 from newsspider.archive.warc import ArchiveError, WarcArchive
 from newsspider.errors import BadInput
+from newsspider.loaders import FETCHED_AT
 from newsspider.output import DurableFeedExporter, probe_folder
 from newsspider.redact import redacted
 
@@ -97,6 +99,7 @@ class ArchiveMiddleware:
             return response
         if self.error is not None:
             raise IgnoreRequest(f"archive failed: {self.error}")
+        now = datetime.now(UTC)
         try:
             self.archive.write_exchange(
                 url=response.url,
@@ -108,12 +111,15 @@ class ArchiveMiddleware:
                 response_headers=_header_pairs(response.headers),
                 body=response.body,
                 ip_address=str(response.ip_address) if response.ip_address else None,
+                when=now,
             )
         except ArchiveError as exc:
             self._fail(str(exc))
             raise IgnoreRequest(f"archive failed: {exc}") from None
+        request.meta[FETCHED_AT] = now  # the record's dateDownloaded: the same moment as the WARC-Date
         self.stats.inc_value("newsspider/archive/responses")
         self.stats.inc_value("newsspider/archive/payload_bytes", len(response.body))
+        self._count_files()
         return response
 
     def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
@@ -124,8 +130,14 @@ class ArchiveMiddleware:
         try:
             self.archive.write_failure(request.url, f"{type(exception).__name__}: {exception}")
             self.stats.inc_value("newsspider/archive/failures")
+            self._count_files()
         except ArchiveError as exc:
             self._fail(str(exc))
+
+    def _count_files(self) -> None:
+        """Files and bytes so far, in the stats (the run report is written before this closes)."""
+        self.stats.set_value("newsspider/archive/files", len(self.archive.files) + (self.archive.current is not None))
+        self.stats.set_value("newsspider/archive/bytes", self.archive.size())
 
     def sync(self) -> None:
         """Make what was archived durable; raises :class:`ArchiveError`."""
@@ -152,8 +164,7 @@ class ArchiveMiddleware:
             self.archive.close()
         except OSError as exc:
             self._fail(f"archive: {exc.strerror}")
-        self.stats.set_value("newsspider/archive/files", len(self.archive.files))
-        self.stats.set_value("newsspider/archive/bytes", self.archive.bytes)
+        self._count_files()
 
 
 def json_settings(settings: scrapy.settings.BaseSettings) -> str:

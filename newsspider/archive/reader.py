@@ -12,6 +12,8 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
+from newsspider.loaders import FETCHED_AT
+
 # Headers that describe the bytes on the wire, not the payload warcio hands back decoded.
 WIRE_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 
@@ -56,5 +58,5 @@ def response_at(located: Located) -> Response:
     for name, value in pairs:
         headers.appendlist(name, value)
     cls = responsetypes.from_args(headers=headers, url=located.url, body=body)
-    request = Request(located.url, meta={"warc_date": located.date})
+    request = Request(located.url, meta={FETCHED_AT: located.date})
     return cls(url=located.url, status=located.status, headers=headers, body=body, request=request)

@@ -84,7 +84,6 @@ def _extract(chunk: list[Located]) -> tuple[list[Any], dict[str, int]]:
         if item is None:
             counts["skipped/not_article_url"] += 1
             continue
-        item.metadata["dateDownloaded"] = located.date.strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
             for pipeline in _worker["pipelines"]:
                 item = pipeline.process_item(item)
@@ -118,7 +117,7 @@ def latest_pages(files: list[Path]) -> tuple[list[Located], Counter[str]]:
     latest: dict[str, tuple[tuple[Any, int], Located]] = {}
     order = 0
     for path in files:
-        for located in index(path):
+        for located in _readable(path, counts):
             counts["responses"] += 1
             parsed = site.parse_article_url(located.url)
             if parsed is None or located.status != 200:
@@ -133,6 +132,20 @@ def latest_pages(files: list[Path]) -> tuple[list[Located], Counter[str]]:
     return [located for _, located in chosen], counts
 
 
+def _readable(path: Path, counts: Counter[str]) -> Iterable[Located]:
+    """The file's response records up to any damage (a torn ``.open`` file's last member); a file
+    that is no WARC at all is bad input."""
+    read = 0
+    try:
+        for located in index(path):
+            read += 1
+            yield located
+    except Exception as exc:  # warcio raises several unrelated types on damaged input
+        if read == 0:
+            raise BadInput(f"reextract: {path}: not a readable WARC file ({type(exc).__name__})") from None
+        counts["damaged_tail_files"] += 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m newsspider reextract", description="Rebuild records from archived pages, with no network."
@@ -140,13 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("warc", nargs="+", help="WARC files, or folders of them")
     parser.add_argument("-o", "--output", required=True, type=Path, help="the JSON Lines file to write (replaced)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting, as -s")
-    parser.add_argument("--jobs", type=int, default=0, help="processes (default: one per core)")
-    parser.add_argument("--spider", default="bannedbook")
+    parser.add_argument("--jobs", type=_jobs, default=0, help="processes (default, or 0: one per core)")
+    parser.add_argument("--spider", default="bannedbook", choices=("bannedbook",), help="whose loader reads the pages")
     args = parser.parse_args(argv)
+    started = time.monotonic()
     try:
         overrides = dict(_pair(item) for item in args.set)
         project_settings(overrides)  # a bad setting is refused before anything is read
         files = warc_files(args.warc)
+        if args.output.is_dir():
+            raise BadInput(f"reextract: -o {args.output}: a folder; give a file name")
+        pages, counts = latest_pages(files)
     except BadInput as exc:
         print(f"newsspider reextract: error: {exc}", file=sys.stderr)
         return 2
@@ -154,8 +171,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from newsspider.output import JsonLinesExporter
 
-    started = time.monotonic()
-    pages, counts = latest_pages(files)
     jobs = args.jobs or len(_usable_cores())
     chunks = [pages[i : i + CHUNK] for i in range(0, len(pages), CHUNK)]
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -182,6 +197,16 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _jobs(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return number
 
 
 def _pair(text: str) -> tuple[str, str]:

@@ -216,6 +216,10 @@ class WarcArchive:
             self.bytes += size
             self._close()
 
+    def size(self) -> int:
+        """Bytes written so far, in closed files and the one being written."""
+        return self.bytes + (self._file.tell() if self._file is not None else 0)
+
     def sync(self) -> None:
         """fsync the file being written (the state commits records only after this)."""
         if self._file is not None and self._unsynced:

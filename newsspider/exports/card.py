@@ -17,11 +17,18 @@ def _size_category(count: int) -> str:
     return next((label for limit, label in SIZE_CATEGORIES if count < limit), "1M<n<10M")
 
 
+_FALLBACK = {
+    "metadata": "How the record was made: `dateDownloaded` (when its page was fetched), `spider`, `contentHash` "
+    "(of `articleBody`), `schemaVersion`, `version` (1 for a new article, +1 for each change its text saw; null "
+    "without a crawl state) and `previousHash` (the last emitted version's hash).",
+}
+
+
 def _field_rows() -> list[str]:
     schema = json.loads(resources.files("newsspider").joinpath("schemas/article.schema.json").read_text("utf-8"))
     rows = []
     for name, spec in schema["properties"].items():
-        description = " ".join(spec.get("description", "").split()).replace("|", "\\|")
+        description = " ".join(spec.get("description", "").split()).replace("|", "\\|") or _FALLBACK.get(name, "")
         rows.append(f"| `{name}` | {description} |")
     rows.append(
         "| `duplicateOf` | Export only: the `articleId` of the first article (earliest published) that this one "
@@ -85,7 +92,7 @@ def render(
         f"and traditional Chinese, by [newsspider](https://github.com/newsspider/newsspider): {len(rows)} rows, "
         f"{articles} articles, {'every emitted version' if all_versions else 'each in its latest version'}. "
         "Records follow the newsspider article schema "
-        f"{SCHEMA_VERSION} (`schemas/article.schema.json`), plus `duplicateOf`.",
+        f"{SCHEMA_VERSION} (`newsspider/schemas/article.schema.json`), plus `duplicateOf`.",
         "",
         "## Loading",
         "",
@@ -123,7 +130,8 @@ def render(
         "- Sources: " + "; ".join(f"`{s}`" for s in sources) + ".",
         "- Filters: " + (", ".join(f"{k}={v}" for k, v in filters.items() if v) or "none") + ".",
         "- Skipped while reading: " + (", ".join(f"{k} {v}" for k, v in sorted(skipped.items())) or "nothing") + ".",
-        "- Crawled politely (robots.txt obeyed, per-host delay); each record is the cleaned article: site notices, "
+        "- Crawled with robots.txt obeyed and the project's per-host limits (each run's settings are in its WARC "
+        "files' `warcinfo` records); each record is the cleaned article: site notices, "
         "promo lists, ads, share widgets, related-article lists and credit lines are removed from `articleBody`, "
         "and credited authors, source outlet and editor are given as fields.",
         "",

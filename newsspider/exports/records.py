@@ -33,9 +33,14 @@ def read_jsonl(paths: Iterable[Path], gathered: Gathered) -> None:
                     gathered.skipped["torn_last_line"] += 1  # a killed run's; the next run replayed it
                     continue
                 try:
-                    gathered.records.append(json.loads(line))
+                    record = json.loads(line)
                 except ValueError:
                     gathered.skipped["unreadable_line"] += 1
+                    continue
+                if not isinstance(record, dict) or not isinstance(record.get("articleId"), str):
+                    gathered.skipped["no_article_id"] += 1  # not a record of ours
+                    continue
+                gathered.records.append(record)
 
 
 def read_records_table(uri: str, spider: str, gathered: Gathered) -> None:
