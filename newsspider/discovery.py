@@ -21,7 +21,6 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 GZIP_MAGIC = b"\x1f\x8b\x08"
 FEED_ROOTS = frozenset({"rss", "RDF", "feed"})
 SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
-FEEDBURNER_NS = "http://rssnamespace.org/feedburner/ext/1.0"
 
 
 @dataclass(frozen=True)

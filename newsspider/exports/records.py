@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,11 +84,3 @@ def matches(record: dict[str, Any], since: str | None, sections: list[str], lang
         return False
     language = record.get("inLanguage") or ""
     return not languages or any(language == lang or language.startswith(lang + "-") for lang in languages)
-
-
-def latest_by_article(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The highest version of each article among ``rows`` (sorted as :func:`snapshot` sorts)."""
-    last: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        last[row["articleId"]] = row
-    yield from last.values()
