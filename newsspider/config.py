@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy.settings import BaseSettings
+from scrapy.settings import BaseSettings, Settings
 
 from newsspider.errors import BadInput
 
@@ -274,6 +274,17 @@ def fill(name: str, template: str, params: dict[str, str]) -> str:
         return template % params
     except (KeyError, ValueError, TypeError) as exc:
         raise BadInput(f"setting {name}={template!r}: cannot fill in its %-placeholders ({exc!r})") from None
+
+
+def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """The project's settings with ``-s``-style overrides, checked as a crawl checks them: for the
+    commands that run the project's code outside ``scrapy crawl`` (demo, reextract, export)."""
+    settings = Settings()
+    settings.setmodule("newsspider.settings", priority="project")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    check_settings(settings)
+    return settings
 
 
 def check_settings(settings: BaseSettings) -> None:

@@ -41,16 +41,6 @@ class _Crawler:
         return None  # no crawl state: re-extraction keeps none
 
 
-def project_settings(overrides: dict[str, str]) -> Settings:
-    """The project's settings with ``-s`` overrides, checked as a crawl checks them."""
-    settings = Settings()
-    settings.setmodule("newsspider.settings", priority="project")
-    for name, value in overrides.items():
-        settings.set(name, value, priority="cmdline")
-    config.check_settings(settings)
-    return settings
-
-
 _worker: dict[str, Any] = {}
 
 
@@ -58,7 +48,7 @@ def _start_worker(overrides: dict[str, str], spider: str) -> None:
     from newsspider.middlewares import ResponseRepairMiddleware
     from newsspider.pipelines import CleaningPipeline, ValidationPipeline
 
-    crawler = _Crawler(project_settings(overrides))
+    crawler = _Crawler(config.project_settings(overrides))
     _worker.update(
         crawler=crawler,
         spider=spider,
@@ -159,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         overrides = dict(_pair(item) for item in args.set)
-        project_settings(overrides)  # a bad setting is refused before anything is read
+        config.project_settings(overrides)  # a bad setting is refused before anything is read
         files = warc_files(args.warc)
         if args.output.is_dir():
             raise BadInput(f"reextract: -o {args.output}: a folder; give a file name")

@@ -10,6 +10,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from newsspider import config
 from newsspider.errors import BadInput, StateError, Unreachable
 from newsspider.exports import card, duplicates, formats
 from newsspider.exports.records import Gathered, matches, output_files, read_jsonl, read_records_table, snapshot
@@ -59,11 +60,7 @@ def _state_uri(given: str | None) -> str | None:
                 f"--state {given!r}: expected a postgresql:// URI (the only state that keeps records), or none"
             )
         return given
-    from scrapy.settings import Settings
-
-    settings = Settings()
-    settings.setmodule("newsspider.settings", priority="project")
-    uri = settings.get("NEWSSPIDER_STATE_URI") or ""
+    uri = config.project_settings().get("NEWSSPIDER_STATE_URI") or ""
     return uri if uri.startswith(("postgresql://", "postgres://")) else None
 
 

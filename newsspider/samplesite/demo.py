@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
 
+from newsspider import config
 from newsspider.samplesite.generator import SampleSite
 from newsspider.samplesite.server import SampleServer
 from newsspider.spiders.bannedbook import BannedbookSpider
@@ -38,9 +38,7 @@ def run_demo(output_dir: Path, seed: int, articles: int) -> int:
     run_id = new_run_id()
     feed = output_dir / BannedbookSpider.name / f"{run_id}.jsonl"
 
-    settings = Settings()
-    settings.setmodule("newsspider.settings", priority="project")
-    settings.update(LOOPBACK_SETTINGS, priority="cmdline")
+    settings = config.project_settings(LOOPBACK_SETTINGS)
     settings.set("FEEDS", {str(feed): {"format": "jsonlines", "encoding": "utf-8"}}, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BannedbookSpider)
