@@ -222,6 +222,7 @@ SETTINGS: dict[str, Rule] = {
         lambda v: None if _is_none(v) else _text(v), "a folder path, or None for beside the output"
     ),
     "NEWSSPIDER_ARCHIVE_ROTATE_BYTES": Rule(lambda v: _whole(v, 1), "a whole number of bytes >= 1"),
+    "NEWSSPIDER_EXPORT_MEMORY_MB": Rule(lambda v: _whole(v, 16), "a whole number of MB >= 16"),
     "NEWSSPIDER_STOP_AFTER_KNOWN_PAGES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_ALARM_COVERAGE": Rule(_coverage, f"a JSON object of field -> share 0..1, fields {COVERAGE_FIELDS}"),
     "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE": Rule(_share, "a share from 0 to 1"),

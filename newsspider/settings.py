@@ -132,6 +132,8 @@ NEWSSPIDER_FEED_HOSTS = "feeds.feedburner.com feedproxy.google.com"
 NEWSSPIDER_ARCHIVE_ENABLED = True
 NEWSSPIDER_ARCHIVE_DIR = None
 NEWSSPIDER_ARCHIVE_ROTATE_BYTES = 1024 * 1024 * 1024
+# What export's index of records (SQLite's page cache) may hold in memory before it sorts on disk.
+NEWSSPIDER_EXPORT_MEMORY_MB = 256
 # Caps against hostile sitemaps (the protocol's own limits are 50 MB and 50,000 URLs per file).
 NEWSSPIDER_SITEMAP_MAX_BYTES = 50 * 1024 * 1024
 NEWSSPIDER_SITEMAP_MAX_URLS = 50_000

@@ -15,7 +15,6 @@ import pytest
 
 from newsspider.exports.duplicates import mark_duplicates, precision_recall
 from newsspider.exports.formats import SCHEMA
-from newsspider.exports.records import snapshot
 from newsspider.samplesite.duplicates import planted
 from newsspider.samplesite.generator import SampleSite
 from tests.conftest import LOOPBACK_SETTINGS, PROJECT, SMALL_SITE, SampleServerProcess, subprocess_env
@@ -171,13 +170,14 @@ def test_bad_export_commands(tmp_path: Path) -> None:
     bad = site.expected_record(site.public_ids[1], "http://h")  # articleBodyHtml null: not a valid record
     lines = [json.dumps(valid_record(site, site.public_ids[0]), ensure_ascii=False), json.dumps(bad), '{"foo": 1}']
     (tmp_path / "runs" / "r.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    (tmp_path / "runs" / "r.report.json").write_text("{}", "utf-8")
     runs = ["--input", str(tmp_path / "runs"), "--state", "none"]
     for args, status in (
         ([*runs, "-o", str(tmp_path / "mine")], 2),  # a folder an export did not write is never replaced
         ([*runs, "--language", "zh-tw"], 2),
         ([*runs, "--section", "World News"], 2),
         ([*runs, "--section", "nosuch"], 1),  # nothing matches
-        (["--input", str(tmp_path / "runs"), "--state", "sqlite:///x.sqlite3"], 2),
+        (["--input", str(tmp_path / "runs"), "--state", "redis://127.0.0.1/0"], 2),
         (["--since", "2024/01/01"], 2),
         (["--input", str(tmp_path / "nope")], 2),
         (["--format", "csv"], 2),
@@ -213,27 +213,11 @@ def test_a_copy_of_a_copy_names_the_first_article_and_the_earliest_is_first() ->
     assert found == {first["articleId"]: "999999999", "5": "999999999", "6": "999999999"}
 
 
-def test_snapshot_takes_the_highest_version_then_the_latest_download() -> None:
-    def rec(aid: str, version: int | None, downloaded: str) -> dict:
-        return {"articleId": aid, "metadata": {"version": version, "dateDownloaded": downloaded}}
-
-    records = [
-        rec("10", 2, "2026-01-02"),
-        rec("10", 1, "2026-01-03"),
-        rec("9", None, "2026-01-01"),
-        rec("9", None, "2026-01-05"),
-    ]
-    assert [(r["articleId"], r["metadata"]["dateDownloaded"]) for r in snapshot(records)] == [
-        ("9", "2026-01-05"),
-        ("10", "2026-01-02"),
-    ]
-    assert len(snapshot(records, all_versions=True)) == 3  # 9 has one (null) version, kept once
-
-
 def test_export_reads_past_a_torn_last_line(tmp_path: Path) -> None:
     site = SampleSite(articles=40)
     lines = [json.dumps(valid_record(site, a), ensure_ascii=False) for a in site.public_ids[:3]]
     (tmp_path / "run1.jsonl").write_text("\n".join(lines) + "\n" + lines[0][:50], "utf-8")
+    (tmp_path / "run1.report.json").write_text("{}", "utf-8")  # the run ended (killed, then replayed)
     result = export("--input", str(tmp_path), "--state", "none", "--format", "jsonl", "-o", str(tmp_path / "ds"))
     assert result.returncode == 0, result.stderr
     assert len((tmp_path / "ds" / "data" / "train.jsonl").read_text("utf-8").splitlines()) == 3

@@ -45,25 +45,22 @@ def _table(title: str, counts: Counter[str]) -> list[str]:
 
 
 def render(
-    rows: list[dict[str, Any]],
+    built: Any,
     *,
     spider: str,
     fmt: str,
     files: list[str],
     sources: list[str],
+    left_out: list[Any],
     command: str,
     all_versions: bool,
     filters: dict[str, Any],
-    duplicates: int,
-    skipped: dict[str, int],
 ) -> str:
+    """The card of a :class:`~newsspider.exports.build.Built` snapshot."""
     split = "train"
     pattern = f"data/{split}-*.parquet" if fmt == "parquet" else f"data/{split}.jsonl"
-    articles = len({r["articleId"] for r in rows})
-    sections = Counter(r.get("section") or "" for r in rows)
-    languages = Counter(r.get("inLanguage") or "" for r in rows)
-    months = Counter((r.get("datePublished") or "")[:7] for r in rows)
-    built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    rows, articles, duplicates, skipped = built.rows, built.articles, built.duplicates, built.skipped
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     front = [
         "---",
         "language:",
@@ -73,7 +70,7 @@ def render(
         "license: other",
         "license_name: source-copyright",
         "size_categories:",
-        f"- {_size_category(len(rows))}",
+        f"- {_size_category(rows)}",
         "task_categories:",
         "- text-generation",
         "- text-classification",
@@ -89,8 +86,8 @@ def render(
         f"# {spider} news articles",
         "",
         f"News articles crawled from www.bannedbook.org (中国禁闻网), a WordPress aggregator of news in simplified "
-        f"and traditional Chinese, by [newsspider](https://github.com/newsspider/newsspider): {len(rows)} rows, "
-        f"{articles} articles, {'every emitted version' if all_versions else 'each in its latest version'}. "
+        f"and traditional Chinese, by [newsspider](https://github.com/newsspider/newsspider): {rows} rows, "
+        f"{articles} articles, {'each distinct version once' if all_versions else 'each as last observed'}. "
         "Records follow the newsspider article schema "
         f"{SCHEMA_VERSION} (`newsspider/schemas/article.schema.json`), plus `duplicateOf`.",
         "",
@@ -111,25 +108,34 @@ def render(
         "",
         "## Counts",
         "",
-        *_table("section", sections),
+        *_table("section", built.sections),
         "",
-        *_table("language", languages),
+        *_table("language", built.languages),
         "",
-        *_table("month published", months),
+        *_table("month published", built.months),
         "",
         f"Rows marked as repeating an earlier article (`duplicateOf` set): {duplicates}.",
         "",
         "## How it was built",
         "",
-        f"- Built {built} with `{command}`.",
+        f"- Built {when} with `{command}`.",
         f"- Format: {fmt}"
         + (" (zstd, row groups of 5,000 rows)" if fmt == "parquet" else "")
         + "; files: "
         + ", ".join(f"`{f}`" for f in files)
         + ".",
-        "- Sources: " + "; ".join(f"`{s}`" for s in sources) + ".",
+        "- Sources (finished runs only): " + ("; ".join(f"`{s}`" for s in sources) or "none") + ".",
+        "- Left out, not finished: " + ("; ".join(f"`{u.name}` ({u.reason})" for u in left_out) or "nothing") + ".",
         "- Filters: " + (", ".join(f"{k}={v}" for k, v in filters.items() if v) or "none") + ".",
         "- Skipped while reading: " + (", ".join(f"{k} {v}" for k, v in sorted(skipped.items())) or "nothing") + ".",
+        "- Which record: "
+        + (
+            "each distinct text (`contentHash`) of an article once, as first observed"
+            if all_versions
+            else "each article's newest observation (latest `metadata.dateDownloaded`, then the later run, "
+            "then the later line), whatever produced it"
+        )
+        + "; records of schema 1.x read, later-added fields null.",
         "- Crawled with robots.txt obeyed and the project's per-host limits (each run's settings are in its WARC "
         "files' `warcinfo` records); each record is the cleaned article: site notices, "
         "promo lists, ads, share widgets, related-article lists and credit lines are removed from `articleBody`, "

@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-import shutil
 import sys
 from datetime import date
 from pathlib import Path
 
 from newsspider import config
 from newsspider.errors import BadInput, StateError, Unreachable
-from newsspider.exports import card, duplicates, formats
-from newsspider.exports.records import Gathered, matches, output_files, read_jsonl, read_records_table, snapshot
-from newsspider.pipelines import record_problem, schema_validator
+from newsspider.exports import card, sources, target
+from newsspider.exports.build import Plan, build
 
 
 def _day(text: str) -> str:
@@ -24,7 +22,6 @@ def _day(text: str) -> str:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
 
 
-MARKER = ".newsspider-export"  # in a folder an export wrote: the next export may replace its files
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$")  # the schema's BCP 47 shape
 SECTION_RE = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-]+)?$")
 
@@ -41,27 +38,72 @@ def _section(text: str) -> str:
     return text
 
 
-def _check_target(target: Path) -> None:
-    """An export replaces only what an export wrote: a folder that holds anything else is refused."""
-    if target.exists() and not target.is_dir():
-        raise BadInput(f"-o {target}: not a folder")
-    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
-        raise BadInput(f"-o {target}: the folder holds files an export did not write; give an empty or new folder")
-
-
-def _state_uri(given: str | None) -> str | None:
-    """The PostgreSQL state whose records table to read: the one given, else the project's when it
-    is PostgreSQL; ``none`` for none."""
+def _state_uri(given: str | None, spider: str, overrides: dict[str, str]) -> str | None:
+    """The crawl state that says which runs have finished (and, for PostgreSQL, holds the records
+    table): the one given, else the project's; ``none`` for none."""
     if given is not None:
         if given.lower() == "none":
             return None
-        if not given.startswith(("postgresql://", "postgres://")):
-            raise BadInput(
-                f"--state {given!r}: expected a postgresql:// URI (the only state that keeps records), or none"
-            )
+        if not (given.startswith("sqlite:///") or sources.is_postgres(given)):
+            raise BadInput(f"--state {given!r}: expected a sqlite:/// or postgresql:// URI, or none")
         return given
-    uri = config.project_settings().get("NEWSSPIDER_STATE_URI") or ""
-    return uri if uri.startswith(("postgresql://", "postgres://")) else None
+    uri = config.project_settings(overrides).get("NEWSSPIDER_STATE_URI") or ""
+    return config.fill("NEWSSPIDER_STATE_URI", uri, {"name": spider}) if uri else None
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise BadInput(f"-s {text!r}: expected NAME=VALUE")
+    return name.strip(), value
+
+
+def _plan(args: argparse.Namespace) -> tuple[Plan, list[str], list[sources.Unfinished]]:
+    """What to read (finished runs only), or bad input."""
+    overrides = dict(_pair(item) for item in args.set)
+    settings = config.project_settings(overrides)
+    folder = args.input or Path("output") / args.spider
+    if args.input is not None and not folder.is_dir():
+        raise BadInput(f"--input {folder}: no such folder")
+    files = sources.output_files(folder) if folder.is_dir() else []
+    uri = _state_uri(args.state, args.spider, overrides)
+    table = uri if uri and sources.is_postgres(uri) else None
+    statuses = sources.sqlite_run_statuses(uri, args.spider) if uri and not table else {}
+    files, left_out = sources.finished_files(files, statuses)
+    skip_runs: list[str] = []
+    names = [str(p) for p in files]
+    if table:
+        from newsspider.redact import redacted
+        from newsspider.state.postgres import PostgresStateStore
+
+        store = PostgresStateStore(table, retry_for=0)
+        try:
+            skip_runs = store.running_runs(args.spider)
+        finally:
+            store.close()
+        names.append(f"{redacted(table)} (records table)")
+        left_out += [
+            sources.Unfinished(f"run {r} (records table)", "still going, or ended unfinished") for r in skip_runs
+        ]
+    plan = Plan(
+        spider=args.spider,
+        files=files,
+        table_uri=table,
+        skip_runs=skip_runs,
+        fmt=args.format,
+        all_versions=args.all_versions,
+        since=args.since,
+        sections=args.section,
+        languages=args.language,
+        duplicates=not args.no_duplicates,
+        memory_mb=config.setting(settings, "NEWSSPIDER_EXPORT_MEMORY_MB"),
+    )
+    return plan, names, left_out
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"newsspider export: error: {message}", file=sys.stderr)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,12 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", type=Path, help="the run outputs' folder (default: output/<spider>)")
     parser.add_argument(
         "--state",
-        help="a postgresql:// state whose records table to read too (default: the "
-        "project's NEWSSPIDER_STATE_URI when it is PostgreSQL; 'none' for none)",
+        help="the crawl state that tells finished runs (a PostgreSQL one's records table is read too); "
+        "default: the project's NEWSSPIDER_STATE_URI; 'none' for none",
     )
     parser.add_argument("--format", choices=("parquet", "jsonl"), default="parquet")
     parser.add_argument("-o", "--output", type=Path, help="the dataset folder (default: output/<spider>-dataset)")
-    parser.add_argument("--all-versions", action="store_true", help="every emitted version, not only the latest")
+    parser.add_argument("--all-versions", action="store_true", help="each distinct version once, not only the latest")
     parser.add_argument("--since", type=_day, help="articles published on or after YYYY-MM-DD")
     parser.add_argument(
         "--section", action="append", default=[], type=_section, help="a section (with its subsections); repeatable"
@@ -84,89 +126,68 @@ def main(argv: list[str] | None = None) -> int:
         "--language", action="append", default=[], type=_language, help="zh-CN, zh-TW, or zh for both; repeatable"
     )
     parser.add_argument("--no-duplicates", action="store_true", help="skip the near-duplicate marking")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting, as -s")
     args = parser.parse_args(argv)
-    folder = args.input or Path("output") / args.spider
-    target = args.output or Path("output") / f"{args.spider}-dataset"
-    gathered = Gathered()
+    destination = args.output or Path("output") / f"{args.spider}-dataset"
     try:
-        files = output_files(folder) if folder.is_dir() else []
-        if args.input is not None and not folder.is_dir():
-            raise BadInput(f"--input {folder}: no such folder")
-        _check_target(target)
-        read_jsonl(files, gathered)
-        uri = _state_uri(args.state)
-        if uri:
-            read_records_table(uri, args.spider, gathered)
+        plan, names, left_out = _plan(args)
+        target.check(destination)
     except (BadInput, Unreachable) as exc:
-        print(f"newsspider export: error: {exc}", file=sys.stderr)
-        return exc.exit_status if isinstance(exc, Unreachable) else 2
+        return _fail(str(exc), exc.exit_status)
     except StateError as exc:
-        print(f"newsspider export: error: {exc}", file=sys.stderr)
-        return 2
-    # Records that break the schema (edited by hand, from an older schema) would give a file that
-    # lies about its types: they are skipped and counted.
-    validator = schema_validator()
-    valid = []
-    for record in gathered.records:
-        problem = record_problem(record, validator)
-        if problem is None:
-            valid.append(record)
-        else:
-            gathered.skipped[f"invalid_record/{problem}"] += 1
-    gathered.records = valid
-    if not gathered.records:
-        print(
-            f"newsspider export: nothing to export: no record in {', '.join(gathered.sources) or folder}",
-            file=sys.stderr,
+        return _fail(str(exc), 2)
+    for unfinished in left_out:
+        print(f"newsspider export: left out {unfinished.name}: {unfinished.reason}", file=sys.stderr)
+    try:
+        building = target.start(destination)
+    except OSError as exc:
+        return _fail(f"-o {destination}: cannot build the snapshot beside it ({exc.strerror or exc})", 2)
+    try:
+        built = build(plan, building / target.SCRATCH, building)
+        if built.rows:
+            command = "python -m newsspider export " + " ".join(
+                shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+            )
+            (building / "README.md").write_text(
+                card.render(
+                    built,
+                    spider=args.spider,
+                    fmt=args.format,
+                    files=[str(p.relative_to(building)) for p in built.files],
+                    sources=names,
+                    left_out=left_out,
+                    command=command.strip(),
+                    all_versions=args.all_versions,
+                    filters={
+                        "since": args.since,
+                        "section": ",".join(args.section),
+                        "language": ",".join(args.language),
+                    },
+                ),
+                "utf-8",
+            )
+            target.commit(building, destination)
+    except (OSError, StateError, Unreachable) as exc:
+        target.abandon(building)
+        reason = f"{exc.strerror} ({exc.filename})" if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return _fail(f"the snapshot could not be written: {reason}; {destination} is as it was", 3)
+    except BaseException:
+        target.abandon(building)
+        raise
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(built.skipped.items()))
+    if not built.rows:
+        target.abandon(building)
+        what = (
+            f"none of {built.read} records matches the filters"
+            if built.read
+            else f"no record in {', '.join(names) or (args.input or Path('output') / args.spider)}"
         )
-        return 1
-    rows = [
-        r
-        for r in snapshot(gathered.records, all_versions=args.all_versions)
-        if matches(r, args.since, args.section, args.language)
-    ]
-    if not rows:
-        print(
-            f"newsspider export: nothing to export: none of {len(gathered.records)} records matches the filters",
-            file=sys.stderr,
-        )
-        return 1
-    latest = {r["articleId"]: r for r in rows}  # rows are sorted by version: the last is the latest
-    marks = {} if args.no_duplicates else duplicates.mark_duplicates(latest.values())
-    out_rows = [formats.row(r, marks.get(r["articleId"])) for r in rows]
-    if (target / "data").exists():
-        shutil.rmtree(target / "data")  # an earlier export's: no stale shard of it may stay
-    target.mkdir(parents=True, exist_ok=True)
-    (target / MARKER).write_text("A dataset folder written by python -m newsspider export.\n", "utf-8")
-    write = formats.write_parquet if args.format == "parquet" else formats.write_jsonl
-    written = write(out_rows, target, "train")
-    command = "python -m newsspider export " + " ".join(
-        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
-    )
-    (target / "README.md").write_text(
-        card.render(
-            out_rows,
-            spider=args.spider,
-            fmt=args.format,
-            files=[str(p.relative_to(target)) for p in written],
-            sources=gathered.sources,
-            command=command.strip(),
-            all_versions=args.all_versions,
-            filters={"since": args.since, "section": ",".join(args.section), "language": ",".join(args.language)},
-            duplicates=sum(1 for r in out_rows if r["duplicateOf"]),
-            skipped=dict(gathered.skipped),
-        ),
-        "utf-8",
-    )
+        return _fail(f"nothing to export: {what}" + (f"; skipped: {skipped}" if skipped else ""), 1)
     print(
-        f"export: {len(gathered.records)} records read from {len(gathered.sources)} source(s); {len(out_rows)} rows "
-        f"({len(latest)} articles, {sum(1 for r in out_rows if r['duplicateOf'])} marked as duplicates) -> "
-        f"{target} ({args.format})"
-        + (
-            f"; skipped: {', '.join(f'{k} {v}' for k, v in sorted(gathered.skipped.items()))}"
-            if gathered.skipped
-            else ""
-        ),
+        f"export: {built.read} records read from {len(names)} source(s); {built.rows} rows ({built.articles} articles, "
+        f"{built.duplicates} marked as duplicates) -> {destination} ({args.format})"
+        + (f"; skipped: {skipped}" if skipped else "")
+        + (f"; left out {len(left_out)} unfinished source(s)" if left_out else ""),
         file=sys.stderr,
     )
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -76,29 +75,97 @@ SCHEMA = pa.schema(
 FIELDS = [f.name for f in SCHEMA]
 
 
-def row(record: dict[str, Any], duplicate_of: str | None) -> dict[str, Any]:
-    """The record in the schema's field order, ``duplicateOf`` added."""
-    return {**{name: record.get(name) for name in FIELDS[:-1]}, "duplicateOf": duplicate_of}
+def row(record: dict[str, Any]) -> dict[str, Any]:
+    """The record in the schema's field order, ``duplicateOf`` (filled in by :func:`finish`) last."""
+    return {**{name: record.get(name) for name in FIELDS[:-1]}, "duplicateOf": None}
 
 
-def write_jsonl(rows: Iterable[dict[str, Any]], folder: Path, split: str) -> list[Path]:
-    path = folder / "data" / f"{split}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as file:
-        for item in rows:
-            file.write(json.dumps(item, ensure_ascii=False) + "\n")
-    return [path]
+class StagedRows:
+    """Rows written in snapshot order to a scratch file, before their ``duplicateOf`` is known."""
 
+    def __init__(self, folder: Path, fmt: str):
+        self.fmt = fmt
+        self.path = folder / ("rows.parquet" if fmt == "parquet" else "rows.jsonl")
+        self.count = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._writer: Any = None
+        self._file: Any = None
+        if fmt == "parquet":
+            self._writer = pq.ParquetWriter(self.path, SCHEMA, compression="zstd")
+        else:
+            self._file = self.path.open("w", encoding="utf-8")
 
-def write_parquet(rows: list[dict[str, Any]], folder: Path, split: str) -> list[Path]:
-    """``data/<split>-00000-of-0000N.parquet``: zstd, row groups of :data:`ROW_GROUP` rows."""
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    shards = max(1, -(-len(rows) // FILE_ROWS))
-    paths = []
-    for n in range(shards):
-        path = folder / "data" / f"{split}-{n:05d}-of-{shards:05d}.parquet"
-        part = rows[n * FILE_ROWS : (n + 1) * FILE_ROWS]
-        table = pa.Table.from_pylist(part, schema=SCHEMA)
-        pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP)
-        paths.append(path)
-    return paths
+    def add(self, item: dict[str, Any]) -> None:
+        self.count += 1
+        if self._file is not None:
+            self._file.write(json.dumps(item, ensure_ascii=False) + "\n")
+            return
+        self._buffer.append(item)
+        if len(self._buffer) >= ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=SCHEMA), row_group_size=ROW_GROUP)
+            self._buffer.clear()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._flush()
+            self._writer.close()
+        if self._file is not None:
+            self._file.close()
+
+    def article_ids(self, rows: set[int]) -> dict[int, str]:
+        """The article ids of the given rows (the first articles that copies name)."""
+        found: dict[int, str] = {}
+        if not rows:
+            return found
+        if self.fmt == "jsonl":
+            with self.path.open("rb") as file:
+                for n, line in enumerate(file):
+                    if n in rows:
+                        found[n] = json.loads(line)["articleId"]
+            return found
+        parquet = pq.ParquetFile(self.path)
+        start = 0
+        for group in range(parquet.num_row_groups):
+            ids = parquet.read_row_group(group, columns=["articleId"]).column(0).to_pylist()
+            found.update((n, ids[n - start]) for n in rows if start <= n < start + len(ids))
+            start += len(ids)
+        return found
+
+    def finish(self, target: Path, split: str, duplicate_of: dict[int, str]) -> list[Path]:
+        """The final files under ``target/data``, with ``duplicateOf`` filled in: ``<split>.jsonl``,
+        or ``<split>-0000n-of-0000N.parquet`` (zstd, row groups of :data:`ROW_GROUP` rows)."""
+        (target / "data").mkdir(parents=True, exist_ok=True)
+        if self.fmt == "jsonl":
+            path = target / "data" / f"{split}.jsonl"
+            # The staged line ends with the null duplicateOf: only the marked lines are rewritten.
+            null = b'"duplicateOf": null}\n'
+            with self.path.open("rb") as rows, path.open("wb") as out:
+                for n, line in enumerate(rows):
+                    if n in duplicate_of:
+                        line = line[: -len(null)] + b'"duplicateOf": ' + json.dumps(duplicate_of[n]).encode() + b"}\n"
+                    out.write(line)
+            return [path]
+        parquet = pq.ParquetFile(self.path)
+        shards = max(1, -(-self.count // FILE_ROWS))
+        paths = [target / "data" / f"{split}-{n:05d}-of-{shards:05d}.parquet" for n in range(shards)]
+        writer = None
+        row = 0
+        for group in range(parquet.num_row_groups):
+            table = parquet.read_row_group(group)
+            shard = row // FILE_ROWS
+            if writer is None or row % FILE_ROWS == 0:
+                if writer is not None:
+                    writer.close()
+                writer = pq.ParquetWriter(paths[shard], SCHEMA, compression="zstd")
+            marks = [duplicate_of.get(n) for n in range(row, row + table.num_rows)]
+            table = table.set_column(len(FIELDS) - 1, "duplicateOf", pa.array(marks, type=_text))
+            writer.write_table(table, row_group_size=ROW_GROUP)
+            row += table.num_rows
+        if writer is None:  # no rows: one empty file, so that the dataset still loads
+            writer = pq.ParquetWriter(paths[0], SCHEMA, compression="zstd")
+        writer.close()
+        return paths

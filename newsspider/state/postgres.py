@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import psycopg
@@ -313,6 +313,37 @@ class PostgresStateStore(StateStore):
             params += (run_id,)
         query += " ORDER BY committed, article_id, version"
         return [row[0] for row in self._call(lambda db: db.execute(query, params).fetchall())]
+
+    def running_runs(self, spider: str) -> list[str]:
+        """Runs that have not ended: going now, or killed."""
+        query = "SELECT run_id FROM runs WHERE spider = %s AND status = 'running' ORDER BY run_id"
+        return [row[0] for row in self._call(lambda db: db.execute(query, (spider,)).fetchall())]
+
+    def stream_records(self, spider: str, skip_runs: list[str], batch: int = 2000) -> Iterator[tuple[int, dict]]:
+        """``(version, record)`` of every record committed by a run not in ``skip_runs``, in commit
+        order, through a server-side cursor (the table may hold millions)."""
+        if self.db is None or self.db.closed:
+            self.db = psycopg.connect(self.uri, autocommit=True, connect_timeout=5)
+        with self.db.transaction(), self.db.cursor(name="newsspider_export") as cursor:
+            cursor.itersize = batch
+            cursor.execute(
+                "SELECT version, record FROM records WHERE spider = %s AND NOT (run_id = ANY(%s))"
+                " ORDER BY committed, article_id, version",
+                (spider, skip_runs),
+            )
+            yield from cursor
+
+    def records_at(self, spider: str, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
+        """The records of the given (article id, version) keys."""
+        ids = [k[0] for k in keys]
+        versions = [k[1] for k in keys]
+        query = (
+            "SELECT r.article_id, r.version, r.record FROM records r"
+            " JOIN unnest(%s::text[], %s::int[]) AS k(article_id, version)"
+            " ON r.article_id = k.article_id AND r.version = k.version WHERE r.spider = %s"
+        )
+        rows = self._call(lambda db: db.execute(query, (ids, versions, spider)).fetchall())
+        return {(a, v): record for a, v, record in rows}
 
     def close(self) -> None:
         self._disconnect()

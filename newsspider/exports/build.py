@@ -1,0 +1,174 @@
+"""Building a snapshot in three streamed passes, in memory that does not grow with the records.
+
+1. Every record of the finished sources is read once, checked (any minor version of the schema's
+   major, see :mod:`.versions`) and noted in the on-disk :class:`~.index.ObservationIndex`.
+2. The chosen records are read again by position, in snapshot order, and staged as rows; each is
+   sketched for duplicate marking (:class:`~.duplicates.DuplicateIndex`).
+3. The staged rows are written as the dataset's files with ``duplicateOf`` filled in.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from newsspider.exports import formats
+from newsspider.exports.duplicates import DuplicateIndex
+from newsspider.exports.index import ObservationIndex, Position, matches
+from newsspider.exports.sources import LineReader, lines
+from newsspider.exports.versions import Reader
+
+FETCH = 1000  # chosen records read back per round (one query for those in the records table)
+
+
+@dataclass
+class Plan:
+    spider: str
+    files: list[Path]
+    table_uri: str | None  # a PostgreSQL state whose records table is read after the files
+    skip_runs: list[str]  # its runs that have not ended
+    fmt: str
+    all_versions: bool
+    since: str | None
+    sections: list[str]
+    languages: list[str]
+    duplicates: bool
+    memory_mb: int
+
+
+@dataclass
+class Built:
+    """What the snapshot holds, for the summary line and the card."""
+
+    read: int = 0
+    rows: int = 0
+    articles: int = 0
+    duplicates: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    sections: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    months: Counter[str] = field(default_factory=Counter)
+    files: list[Path] = field(default_factory=list)
+
+
+def _checked(raw: bytes, reader: Reader, skipped: Counter[str]) -> dict[str, Any] | None:
+    if not raw.endswith(b"\n"):
+        skipped["torn_last_line"] += 1  # a killed run's; the next run replayed it
+        return None
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        skipped["unreadable_line"] += 1
+        return None
+    return _valid(record, reader, skipped)
+
+
+def _valid(record: Any, reader: Reader, skipped: Counter[str]) -> dict[str, Any] | None:
+    if not isinstance(record, dict) or not isinstance(record.get("articleId"), str):
+        skipped["no_article_id"] += 1  # not a record of ours
+        return None
+    problem = reader.problem(record)
+    if problem is not None:
+        skipped[problem] += 1  # a file that lied about its types would be worse than a gap
+        return None
+    return record
+
+
+def _table(plan: Plan) -> Any:
+    from newsspider.state.postgres import PostgresStateStore
+
+    return PostgresStateStore(plan.table_uri, retry_for=0)
+
+
+def observe(plan: Plan, index: ObservationIndex, reader: Reader, built: Built) -> None:
+    """Pass 1: every record of every source into the index."""
+    for source, path in enumerate(plan.files):
+        for offset, raw in lines(path):
+            record = _checked(raw, reader, built.skipped)
+            if record is not None:
+                built.read += 1
+                index.add(record, source, offset, matches(record, plan.since, plan.sections, plan.languages))
+    if plan.table_uri:
+        store = _table(plan)
+        try:
+            for version, record in store.stream_records(plan.spider, plan.skip_runs):
+                if _valid(record, reader, built.skipped) is not None:
+                    built.read += 1
+                    keep = matches(record, plan.since, plan.sections, plan.languages)
+                    index.add(record, len(plan.files), version, keep)
+        finally:
+            store.close()
+
+
+def chosen_records(plan: Plan, positions: Iterable[Position], reader: Reader) -> Iterator[dict[str, Any]]:
+    """Pass 2's reading: the chosen records, in the index's order."""
+    files = LineReader()
+    store = _table(plan) if plan.table_uri else None
+    positions = iter(positions)
+    try:
+        while chunk := list(islice(positions, FETCH)):
+            keys = [(p.article_id, p.offset) for p in chunk if p.source == len(plan.files)]
+            table = store.records_at(plan.spider, keys) if keys and store is not None else {}
+            for p in chunk:
+                if p.source < len(plan.files):
+                    record = files.record(plan.files[p.source], p.offset)
+                else:
+                    record = table[(p.article_id, p.offset)]
+                if reader.problem(record) is not None:  # checked in pass 1: a source changed under us
+                    raise OSError(
+                        f"{plan.files[p.source] if p.source < len(plan.files) else 'records table'} "
+                        "changed while the export read it"
+                    )
+                yield record
+    finally:
+        files.close()
+        if store is not None:
+            store.close()
+
+
+def build(plan: Plan, scratch: Path, target: Path) -> Built:
+    """The snapshot's files under ``target/data`` (``target`` being the building folder)."""
+    built = Built()
+    reader = Reader()
+    index = ObservationIndex(scratch / "index.sqlite3", plan.memory_mb)
+    staged = formats.StagedRows(scratch, plan.fmt)
+    sketches = DuplicateIndex(folder=scratch) if plan.duplicates else None
+    try:
+        observe(plan, index, reader, built)
+        starts = array("q")  # the first row of each article (all versions: an article's rows are adjacent)
+        latest: dict[str, Any] | None = None
+        for record in chosen_records(plan, index.chosen(plan.all_versions), reader):
+            if latest is None or record["articleId"] != latest["articleId"]:
+                if latest is not None and sketches is not None:
+                    sketches.add(latest)  # an article is compared in its latest version
+                starts.append(staged.count)
+            latest = record
+            staged.add(formats.row(record))
+            built.sections[record.get("section") or ""] += 1
+            built.languages[record.get("inLanguage") or ""] += 1
+            built.months[(record.get("datePublished") or "")[:7]] += 1
+        if latest is not None and sketches is not None:
+            sketches.add(latest)
+        staged.close()
+        built.rows, built.articles = staged.count, len(starts)
+        starts.append(staged.count)
+        marks = sketches.marks() if sketches is not None else {}
+        ids = staged.article_ids({starts[first] for first in marks.values()})
+        duplicate_of = {
+            row: ids[starts[first]] for copy, first in marks.items() for row in range(starts[copy], starts[copy + 1])
+        }
+        built.duplicates = len(duplicate_of)
+        if built.rows:
+            built.files = staged.finish(target, "train", duplicate_of)
+    finally:
+        staged.close()
+        index.close()
+        if sketches is not None:
+            sketches.close()
+    return built
