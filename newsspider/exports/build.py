@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -120,7 +121,7 @@ def chosen_records(plan: Plan, positions: Iterable[Position], reader: Reader) ->
                     record = files.record(plan.files[p.source], p.offset)
                 else:
                     record = table[(p.article_id, p.offset)]
-                if reader.problem(record) is not None:  # checked in pass 1: a source changed under us
+                if record.get("articleId") != p.article_id or reader.upgrade(record) is None:
                     raise OSError(
                         f"{plan.files[p.source] if p.source < len(plan.files) else 'records table'} "
                         "changed while the export read it"
@@ -137,8 +138,10 @@ def build(plan: Plan, scratch: Path, target: Path) -> Built:
     built = Built()
     reader = Reader()
     index = ObservationIndex(scratch / "index.sqlite3", plan.memory_mb)
-    staged = formats.StagedRows(scratch, plan.fmt)
-    sketches = DuplicateIndex(folder=scratch) if plan.duplicates else None
+    staged = formats.StagedRows(scratch)
+    # One process sketches texts while this one reads and writes rows, where there is a second core.
+    processes = 1 if len(os.sched_getaffinity(0)) > 1 else 0
+    sketches = DuplicateIndex(folder=scratch, processes=processes) if plan.duplicates else None
     try:
         observe(plan, index, reader, built)
         starts = array("q")  # the first row of each article (all versions: an article's rows are adjacent)
@@ -165,7 +168,7 @@ def build(plan: Plan, scratch: Path, target: Path) -> Built:
         }
         built.duplicates = len(duplicate_of)
         if built.rows:
-            built.files = staged.finish(target, "train", duplicate_of)
+            built.files = staged.finish(target, plan.fmt, "train", duplicate_of)
     finally:
         staged.close()
         index.close()

@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -94,28 +95,73 @@ def band_hashes(sig: np.ndarray) -> np.ndarray:
         return ((mixed * _MIX) >> np.uint64(32)).astype(np.uint32)
 
 
-class DuplicateIndex:
-    """Rows added one by one (any order), then :meth:`marks`: row -> the row it duplicates."""
+SKETCH_BATCH = 500  # texts per hand-over to the sketching process
+_normalise: Normaliser | None = None
 
-    def __init__(self, threshold: float = THRESHOLD, folder: Path | None = None):
+
+def sketch(texts: list[tuple[str, str]]) -> tuple[bytes, bytes, bytes, bytes]:
+    """Signatures, band hashes, exact-text digests and publication keys of ``(text, datePublished)``
+    pairs, as flat bytes (runs in the sketching process)."""
+    global _normalise
+    if _normalise is None:
+        _normalise = Normaliser()
+    sigs, bands, digests, dates = bytearray(), bytearray(), bytearray(), bytearray()
+    for raw, published in texts:
+        text = _normalise(raw)
+        sig = signature(text)
+        sigs += sig.tobytes()
+        bands += band_hashes(sig).tobytes()
+        digests += hashlib.sha256(text.encode("utf-8")).digest()[:8]
+        dates += published.encode("ascii", "replace")[:32].ljust(32)
+    return bytes(sigs), bytes(bands), bytes(digests), bytes(dates)
+
+
+class DuplicateIndex:
+    """Rows added one by one in article-id order (which breaks ties of publication time), then
+    :meth:`marks`: row -> the row it duplicates. With ``processes``, texts are sketched in other
+    processes while the caller goes on reading."""
+
+    def __init__(self, threshold: float = THRESHOLD, folder: Path | None = None, processes: int = 0):
         self.threshold = threshold
-        self.normalise = Normaliser()
         self._sigs = tempfile.TemporaryFile(dir=folder)  # NUM_PERM x 4 bytes a row, read back by offset
         # Flat bytes, not Python objects a row: 128 + 8 + 32 bytes a row in all.
         self._bands = bytearray()
         self._digests = bytearray()
         self._dates = bytearray()
         self.rows = 0
+        self._batch: list[tuple[str, str]] = []
+        self._pool = ProcessPoolExecutor(processes) if processes else None
+        self._in_flight = 2 * max(1, processes)  # batches handed over and not yet stored: bounded memory
+        self._pending: deque[Any] = deque()
 
     def add(self, record: dict[str, Any]) -> None:
-        """The next row; rows come in article-id order, which breaks ties of publication time."""
-        text = self.normalise((record.get("headline") or "") + "\n" + (record.get("articleBody") or ""))
-        sig = signature(text)
-        self._sigs.write(sig.tobytes())
-        self._bands += band_hashes(sig).tobytes()
-        self._digests += hashlib.sha256(text.encode("utf-8")).digest()[:8]
-        self._dates += (record.get("datePublished") or "9999").encode("ascii", "replace")[:32].ljust(32)
+        text = (record.get("headline") or "") + "\n" + (record.get("articleBody") or "")
+        self._batch.append((text, record.get("datePublished") or "9999"))
         self.rows += 1
+        if len(self._batch) >= SKETCH_BATCH:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        batch, self._batch = self._batch, []
+        if self._pool is None:
+            self._store(sketch(batch))
+            return
+        self._pending.append(self._pool.submit(sketch, batch))
+        while len(self._pending) > self._in_flight:
+            self._store(self._pending.popleft().result())
+
+    def _store(self, sketched: tuple[bytes, bytes, bytes, bytes]) -> None:
+        sigs, bands, digests, dates = sketched
+        self._sigs.write(sigs)
+        self._bands += bands
+        self._digests += digests
+        self._dates += dates
+
+    def _drain(self) -> None:
+        if self._batch:
+            self._hand_over()
+        while self._pending:
+            self._store(self._pending.popleft().result())
 
     def _signature(self, row: int) -> np.ndarray:
         self._sigs.seek(row * NUM_PERM * 4)
@@ -125,6 +171,7 @@ class DuplicateIndex:
         """Row -> the row of the first article it repeats (exactly or nearly), for rows that repeat
         an earlier one. Rows are taken in publication order and compared with the first articles
         that share a band with them, so a copy of a copy names the first article too."""
+        self._drain()
         count = self.rows
         if count == 0:
             return {}
@@ -167,6 +214,8 @@ class DuplicateIndex:
         return marks
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
         self._sigs.close()
 
 

@@ -54,14 +54,22 @@ class Reader:
         metadata["schemaVersion"] = {"type": "string", "pattern": rf"^{CURRENT[0]}\.[0-{CURRENT[1]}]\.\d+$"}
         self.validator = jsonschema_rs.validator_for(schema)
 
+    @staticmethod
+    def upgrade(record: dict[str, Any]) -> dict[str, Any] | None:
+        """The record in the current shape (changed in place), or None when its version cannot be read."""
+        version = schema_version(record)
+        if version is None or version[0] != CURRENT[0] or version[1] > CURRENT[1]:
+            return None
+        for minor in range(version[1] + 1, CURRENT[1] + 1):
+            ADDED[minor](record)
+        return record
+
     def problem(self, record: dict[str, Any]) -> str | None:
         """``None`` once the record is in the current shape (changed in place), else a countable reason."""
         version = schema_version(record)
         if version is None:
             return "invalid_record/metadata/schemaVersion"
-        if version[0] != CURRENT[0] or version[1] > CURRENT[1]:
+        if self.upgrade(record) is None:
             return f"unsupported_schema_version/{'.'.join(map(str, version))}"
-        for minor in range(version[1] + 1, CURRENT[1] + 1):
-            ADDED[minor](record)
         problem = record_problem(record, self.validator)
         return None if problem is None else f"invalid_record/{problem}"
