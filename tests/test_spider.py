@@ -10,7 +10,7 @@ from scrapy.http import HtmlResponse
 
 from newsspider.errors import BadInput
 from newsspider.extensions import CrawlState
-from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
+from newsspider.samplesite.generator import LISTED_SECTIONS, PAGE_SIZE, SampleSite
 from newsspider.sites import bannedbook as site
 from newsspider.spiders.bannedbook import BannedbookSpider
 from newsspider.state import Emission, SqliteStateStore, StateChanges
@@ -85,15 +85,27 @@ def test_max_pages_stops_pagination(sample):
     assert len(listings) == 1
 
 
-def test_since_skips_old_entries_and_stops_pagination(sample):
-    entries = sample.listing("worldnews")[:22]
-    cutoff = entries[5].date  # some entries on page 1 are older than this
-    since = f"{cutoff[:4]}-{cutoff[4:6]}-{cutoff[6:]}"
-    spider = make_spider(start_urls=BASE + "/", since=since)
-    articles, listings = split(spider.parse_listing(sample_response(sample, "/bnews/worldnews/")))
-    assert listings == []
-    assert articles and all(site.parse_article_url(r.url).date >= cutoff for r in articles)
-    assert spider.crawler.stats.get_value("newsspider/pagination/stopped_since") == 1
+@pytest.mark.parametrize(
+    ("section", "page", "day"),
+    [
+        ("worldnews", 1, "middle"),  # older entries on the page: they are skipped, pagination stops
+        ("worldnews", 2, "oldest"),  # none older: every entry is kept and the next page read
+        ("comments", 1, "oldest"),
+    ],
+)
+def test_since_keeps_its_own_day_and_stops_at_the_first_page_with_older_entries(sample, section, page, day):
+    size = PAGE_SIZE[dict(LISTED_SECTIONS)[section]]
+    entries = sample.listing(section)[(page - 1) * size : page * size]
+    dates = sorted(a.date for a in entries)
+    cutoff = dates[len(dates) // 2] if day == "middle" else dates[0]
+    spider = make_spider(start_urls=BASE + "/", since=f"{cutoff[:4]}-{cutoff[4:6]}-{cutoff[6:]}")
+    path = f"/bnews/{section}/" + (f"page/{page}/" if page > 1 else "")
+    articles, listings = split(spider.parse_listing(sample_response(sample, path), page=page))
+    kept = [a.article_id for a in entries if a.date >= cutoff]
+    assert [site.parse_article_url(r.url).article_id for r in articles] == kept
+    older = dates[0] < cutoff
+    assert [r.url for r in listings] == ([] if older else [f"{BASE}/bnews/{section}/page/{page + 1}/"])
+    assert spider.crawler.stats.get_value("newsspider/pagination/stopped_since") == (1 if older else None)
 
 
 def test_article_variants_become_one_simplified_request(sample):
