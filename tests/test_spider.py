@@ -325,6 +325,28 @@ def test_a_held_article_is_fetched_again_once_its_refresh_interval_passed(tmp_pa
     spider.crawl_state.store.close()
 
 
+@pytest.mark.parametrize(
+    ("settings", "last_fetched"),
+    [
+        ({"NEWSSPIDER_REFRESH_AFTER": "0", "NEWSSPIDER_NOW": "2024-08-01T12:00:00Z"}, "2024-08-01T10:00:00.000000Z"),
+        # Published 2024-06-20, within NEWSSPIDER_REFRESH_RECENT_DAYS; last fetched 7 hours ago, past its 6.
+        ({"NEWSSPIDER_NOW": "2024-06-21T12:00:00Z"}, "2024-06-21T05:00:00.000000Z"),
+    ],
+    ids=["refresh-after-0", "recent-after-its-interval"],
+)
+def test_related_links_to_a_held_article_are_never_followed_even_when_it_is_due(tmp_path, settings, last_fetched):
+    def prepare(store):
+        store.apply("bannedbook", emitted("100"), last_fetched)
+        store.apply("bannedbook", StateChanges({}, {"100": (article_url("100"), last_fetched)}, {}), last_fetched)
+
+    spider = spider_with_state(tmp_path, prepare, **settings)
+    assert list(spider._follow_article(article_url("100"), "related", 1)) == []
+    assert spider.crawler.stats.get_value("newsspider/links/held_article") == 1
+    articles, _ = split(spider.parse_listing(listing_response("100")))
+    assert [r.meta["via"] for r in articles] == ["refresh"]  # due: a listing showing it does fetch it again
+    spider.crawl_state.store.close()
+
+
 def test_an_offsite_link_does_not_hide_the_article_from_an_onsite_one():
     spider = make_spider(start_urls=WORLD)
     offsite = "https://www.bannedbook.org/bnews/worldnews/20240620/500.html"  # the real host, crawling a copy
