@@ -159,3 +159,44 @@ def test_a_challenge_is_never_handed_to_the_spider_and_is_counted():
     assert middleware.process_response(request, healthy) is healthy
     assert crawler.stats.get_value("newsspider/blocked") == 1
     assert crawler.stats.get_value("newsspider/blocked/article") == 1
+
+
+class Engine:
+    """Takes the crawl's stop instead of stopping a crawl."""
+
+    def __init__(self):
+        self.stops: list[str] = []
+
+    def close_spider_async(self, reason: str) -> None:
+        self.stops.append(reason)
+
+
+@pytest.mark.parametrize(
+    ("stop_after", "pages", "stops_at"),
+    [
+        (1, "C", 1),
+        (3, "CCCCC", 3),  # the Nth challenge in a row stops it, once
+        (3, "CC.CC.CC.CC.CC", None),  # a healthy page between challenges starts the count again
+        (3, "CC.CCC", 6),
+        (0, "C" * 50, None),  # 0: never
+    ],
+)
+def test_the_crawl_stops_after_exactly_n_challenges_in_a_row(stop_after, pages, stops_at):
+    crawler = project_crawler(NEWSSPIDER_BLOCKED_STOP_AFTER=stop_after)
+    crawler.engine = Engine()
+    middleware = middlewares.ChallengeMiddleware(crawler)
+    answer = faults.challenge_answer()
+    challenge = HtmlResponse(url=URL, status=answer.status, headers=answer.headers, body=answer.body)
+    healthy = HtmlResponse(url=URL, body=PAGE.format(meta="").encode("utf-8"))
+    stopped = None
+    for number, page in enumerate(pages, 1):
+        request = Request(URL, meta={"page_kind": "article"})
+        if page == "C":
+            with pytest.raises(middlewares.Blocked):
+                middleware.process_response(request, challenge)
+        else:
+            assert middleware.process_response(request, healthy) is healthy
+        if crawler.engine.stops and stopped is None:
+            stopped = number
+    assert stopped == stops_at
+    assert crawler.engine.stops == ([] if stops_at is None else ["blocked"])
