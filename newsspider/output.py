@@ -12,6 +12,9 @@
 
 :class:`JsonLinesExporter` writes each record with one unbuffered write, so a killed process
 leaves every finished line in the file, and a failed write is undone before it can tear a line.
+On a pipe (stdout), whose lines cannot be read back after a kill, a line's newline is written
+only once the crawl state has recorded the line: a reader never holds a complete line that the
+next run would emit again.
 """
 
 from __future__ import annotations
@@ -128,6 +131,7 @@ class JsonLinesExporter(JsonLinesItemExporter):
         except (AttributeError, OSError, io.UnsupportedOperation):
             self.fd = None  # e.g. a post-processing wrapper: written through the file object
         self.regular = self.fd is not None and stat.S_ISREG(os.fstat(self.fd).st_mode)
+        self.newline_due = False  # on a pipe: the last line waits for complete_line()
 
     def export_item(self, item: Any) -> None:
         line = to_bytes(self.encoder.encode(dict(self.get_serialized_fields(item))) + "\n", self.encoding)
@@ -135,14 +139,29 @@ class JsonLinesExporter(JsonLinesItemExporter):
             self.file.write(line)
             self.file.flush()
             return
-        start = os.fstat(self.fd).st_size if self.regular else None
-        view = memoryview(line)
+        if not self.regular:
+            self._write(line[:-1])
+            self.newline_due = True
+            return
+        start = os.fstat(self.fd).st_size
+        try:
+            self._write(line)
+        except OutputError:
+            os.ftruncate(self.fd, start)  # no torn line: the file is as it was before
+            raise
+
+    def complete_line(self) -> None:
+        """Write the newline a pipe's last line waits for (its record is counted by now)."""
+        if self.newline_due:
+            self.newline_due = False
+            self._write(b"\n")
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
         try:
             while view:
                 view = view[os.write(self.fd, view) :]
         except OSError as exc:
-            if start is not None:
-                os.ftruncate(self.fd, start)  # no torn line: the file is as it was before
             raise OutputError(exc.errno, f"{self.name}: {exc.strerror}") from None
 
     def sync(self) -> None:
@@ -279,6 +298,16 @@ class DurableFeedExporter(FeedExporter):
         if taken:
             self.crawler.stats.inc_value("newsspider/output/records")
             self.crawler.signals.send_catch_log(record_written, item=item)
+            if self._writing:  # not when the state failed to record it: the line stays torn
+                self._complete_lines()
+
+    def _complete_lines(self) -> None:
+        try:
+            for slot in self.slots:
+                if isinstance(slot.exporter, JsonLinesExporter):
+                    slot.exporter.complete_line()
+        except OutputError as exc:
+            self.fail(str(exc))
 
     def sync(self) -> None:
         """fsync every open feed file; raises :class:`OutputError`."""

@@ -51,6 +51,23 @@ def test_a_closed_pipe_fails_the_run_and_what_the_pipe_took_is_not_repeated(smal
     assert sorted([*rest, *taken]) == sorted(reachable(small_site, SECTION))
 
 
+def test_lines_a_reader_took_from_stdout_are_not_repeated_after_a_kill(small, small_site, tmp_path):
+    runs = Runs(small, tmp_path, CONCURRENT_REQUESTS=1)
+    process = runs.start("-O", "-:jsonl")
+    got = [json.loads(process.stdout.readline())["articleId"] for _ in range(3)]
+    process.send_signal(signal.SIGKILL)  # at once, as a reader that had what it wanted
+    process.wait(timeout=30)
+    unread = process.stdout.read().split(b"\n")[:-1]  # lines the pipe took that nobody read (no torn one)
+    process.stdout.close()
+    taken = runs.emitted_in_state()
+    assert taken == {*got, *(json.loads(line)["articleId"] for line in unread)}
+
+    assert runs.run("-o", str(tmp_path / "rest.jsonl")).returncode == 0
+    rest = ids(tmp_path / "rest.jsonl")
+    assert not set(rest) & taken
+    assert sorted([*rest, *taken]) == sorted(reachable(small_site, SECTION))
+
+
 def test_an_output_that_cannot_be_written_is_refused_before_any_request(small, tmp_path):
     (tmp_path / "a-file").write_text("not a folder")
     before = len(small.requested_paths())

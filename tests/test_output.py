@@ -182,3 +182,32 @@ def test_after_stop_writing_nothing_more_is_written_or_emitted(tmp_path):
     feeds.item_scraped(record("2"), None)
     assert path.read_bytes().count(b"\n") == 1 and written == ["1"]
     assert crawler.stats.get_value("newsspider/output/records") == 1
+
+
+@pytest.mark.parametrize("state_fails", [False, True])
+def test_on_a_pipe_a_line_is_completed_only_once_its_record_is_counted(state_fails):
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    crawler = project_crawler(FEEDS={f"/dev/fd/{write}": {"format": "jsonlines"}})
+    feeds = crawler.get_extension(DurableFeedExporter)
+    feeds.open_spider(BannedbookSpider.from_crawler(crawler, start_urls="http://127.0.0.1:1/x/"))
+    in_the_pipe = []
+
+    def counted(item):
+        in_the_pipe.append(os.read(read, 1 << 16))  # what a reader holds while the state records the line
+        if state_fails:
+            feeds.stop_writing()  # what the crawl state does when it cannot record it
+
+    crawler.signals.connect(counted, signal=record_written, weak=False)
+    feeds.item_scraped(record("1"), None)
+    (before,) = in_the_pipe
+    assert json.loads(before)["articleId"] == "1" and not before.endswith(b"\n")  # no complete line yet
+    if state_fails:
+        with pytest.raises(BlockingIOError):  # never completed: a record the state did not take stays torn
+            os.read(read, 16)
+    else:
+        assert os.read(read, 16) == b"\n"
+    (slot,) = feeds.slots
+    slot.file.close()
+    os.close(read)
+    os.close(write)
