@@ -1,8 +1,10 @@
 """Crawl the bundled sample site end to end, offline: the README's first command.
 
 Starts the sample server on 127.0.0.1, runs the real ``bannedbook`` spider against it with the
-project's settings and pipelines, writes ``output/bannedbook/<run id>.jsonl`` and checks
-what was written against the records the generator expects.
+project's settings and pipelines, writes ``output/demo/bannedbook/<run id>.jsonl`` and checks
+what was written against the records the generator expects. The demo's records are the sample
+site's, not a real site's: they go to their own folder (where no crawl or default export reads),
+and the demo keeps no crawl state.
 """
 
 from __future__ import annotations
@@ -38,8 +40,14 @@ def run_demo(output_dir: Path, seed: int, articles: int) -> int:
     run_id = new_run_id()
     feed = output_dir / BannedbookSpider.name / f"{run_id}.jsonl"
 
-    settings = config.project_settings(LOOPBACK_SETTINGS)
-    settings.set("FEEDS", {str(feed): {"format": "jsonlines", "encoding": "utf-8"}}, priority="cmdline")
+    folder = output_dir / "%(name)s"
+    settings = config.project_settings(
+        {
+            **LOOPBACK_SETTINGS,
+            "NEWSSPIDER_DEFAULT_FEED": str(folder / "%(run_id)s.jsonl"),
+            "NEWSSPIDER_REPORT_URI": str(folder / "%(run_id)s.report.json"),
+        }
+    )
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BannedbookSpider)
     process.crawl(crawler, start_urls=",".join(site.start_urls(server.base_url)), run_id=run_id)
@@ -63,7 +71,9 @@ def run_demo(output_dir: Path, seed: int, articles: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m newsspider demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=Path("output"), help="folder for the JSON Lines")
+    parser.add_argument(
+        "--output", type=Path, default=Path("output") / "demo", help="folder for the JSON Lines (default: output/demo)"
+    )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--articles", type=int, default=320)
     args = parser.parse_args(argv)
