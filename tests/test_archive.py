@@ -221,6 +221,46 @@ def test_a_killed_crawl_leaves_an_open_file_that_the_next_run_repairs(tmp_path: 
     assert killed and all(r["url"] in archived for r in killed)
 
 
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 256 KB filesystem (tmpfs), unmounted after the test; root is needed to mount it."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    problem = "mounting a tmpfs needs root" if os.geteuid() != 0 else None
+    if problem is None:
+        mount = ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)]
+        result = subprocess.run(mount, capture_output=True, text=True)
+        problem = f"mount failed: {result.stderr.strip()}" if result.returncode else None
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem}, and CI runs as root")  # a green CI never hides a skipped test
+        pytest.skip(problem)
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_fails_the_run_and_leaves_only_whole_members_under_final_names(small_disk, tmp_path: Path) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE)
+    try:
+        status, records, _ = run_crawl(server, tmp_path, NEWSSPIDER_ARCHIVE_DIR=small_disk)
+    finally:
+        server.stop()
+    assert status == 3
+    report = json.loads((tmp_path / "items.report.json").read_text("utf-8"))
+    assert [a["check"] for a in report["alarms"]] == ["archive"] and report["finishReason"] == "archive_failed"
+    assert "Traceback" not in (tmp_path / "crawl.log").read_text("utf-8")
+    assert not list(small_disk.glob(f"*{OPEN_SUFFIX}"))
+    (left,) = small_disk.glob("*.warc.gz")
+    with left.open("rb") as file:
+        assert complete_members_end(file) == left.stat().st_size  # no torn member
+    assert subprocess.run(["gzip", "-t", str(left)], capture_output=True).returncode == 0
+    check = warc_check(left)
+    assert check.returncode == 0, check.stdout + check.stderr
+    # Every record came from a page the archive holds.
+    archived = {h.get_header("WARC-Target-URI") for kind, h, _, _ in records_of([left]) if kind == "response"}
+    assert records and all(r["url"] in archived for r in records)
+
+
 def test_repair_cuts_exactly_the_torn_member(tmp_path: Path) -> None:
     members = [gzip.compress(bytes([65 + n]) * (1000 * n + 1)) for n in range(4)]
     whole = b"".join(members)

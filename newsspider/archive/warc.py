@@ -1,9 +1,10 @@
 """WARC files: one gzip member per record, rotated by size, closed by a rename.
 
 A file being written is named ``<name>.warc.gz.open`` and holds an OS lock; it becomes
-``<name>.warc.gz`` when it is closed. A file left ``.open`` by a killed process (its lock is gone)
-is repaired at the next start: its last gzip member, torn by the kill, is cut off, so that every
-WARC file on disk is valid.
+``<name>.warc.gz`` when it is closed, and only when every member in it is complete: a write that
+fails (a full disk) is cut back to the last complete member first. A file left ``.open`` (by a
+killed process, or one that could not be cut back) is repaired at the next start: its torn last
+gzip member is cut off, so that every WARC file under its final name is valid.
 """
 
 from __future__ import annotations
@@ -82,6 +83,23 @@ def complete_members_end(file: BinaryIO, chunk: int = 1 << 20) -> int:
             data = b""
 
 
+class _WholeWrites:
+    """An unbuffered file whose writes are whole or raise: a full disk can take part of a write
+    without an error, and a member torn that way would pass for written."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            view = view[self.raw.write(view) :]
+        return len(data)
+
+    def flush(self) -> None:
+        pass  # unbuffered: every write reached the OS
+
+
 class WarcArchive:
     """The archive of one process's crawl: ``<folder>/<prefix>-<n>.warc.gz``, a new file once one
     reaches ``rotate_bytes``; each starts with a ``warcinfo`` record naming the crawler and settings."""
@@ -99,6 +117,7 @@ class WarcArchive:
         self._path: Path | None = None
         self._writer: WARCWriter | None = None
         self._unsynced = False
+        self._whole = True  # every member of the file being written is complete
 
     def repair_leftovers(self) -> list[tuple[Path, int]]:
         """Repair the ``.open`` files killed processes left in the folder."""
@@ -124,20 +143,51 @@ class WarcArchive:
         self._path = self.folder / (name + OPEN_SUFFIX)
         self._file = open(self._path, "xb", buffering=0)  # noqa: SIM115 (closed in _close)
         fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._writer = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
+        self._writer = WARCWriter(_WholeWrites(self._file), gzip=True, warc_version=WARC_VERSION)
+        self._whole = True
         info = self._writer.create_warcinfo_record(name, self.info)
         self._writer.write_record(info)
         self._unsynced = True
 
+    def _begin(self) -> int:
+        """Open a file if none is open; the offset the next member starts at."""
+        if self._file is None:
+            try:
+                self._open()
+            except OSError:
+                self._cut_back(0)
+                self._close()  # an empty file: removed
+                raise
+        return self._file.tell()
+
+    def _cut_back(self, offset: int) -> None:
+        """After a failed write: the file cut back to its last complete member (ending at
+        ``offset``). A file that cannot be cut stays ``.open`` when closed, for the next run's repair."""
+        if self._file is None:
+            return
+        try:
+            os.ftruncate(self._file.fileno(), offset)
+            self._file.seek(offset)
+        except OSError:
+            self._whole = False
+
     def _close(self) -> None:
         if self._file is None:
             return
-        os.fsync(self._file.fileno())
-        final = self._path.with_name(self._path.name[: -len(OPEN_SUFFIX)])
-        self._path.rename(final)
-        self._file.close()
-        self.files.append(final)
+        file, path = self._file, self._path
         self._file = self._path = self._writer = None
+        try:
+            if not self._whole:
+                return  # left .open: the next run's repair cuts its torn member
+            if os.fstat(file.fileno()).st_size == 0:
+                path.unlink()  # its warcinfo never made it: nothing to keep
+                return
+            os.fsync(file.fileno())
+            final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+            path.rename(final)  # under the lock: no repair can take it meanwhile
+            self.files.append(final)
+        finally:
+            file.close()
 
     def write_exchange(
         self,
@@ -153,10 +203,11 @@ class WarcArchive:
         when: datetime | None = None,
     ) -> str:
         """A response and the request it answered, each record its own gzip member, written
-        through to the OS before this returns; the response record's id."""
+        through to the OS before this returns; the response record's id. When a write fails,
+        neither is kept: the file is cut back to where the response began."""
+        start = 0
         try:
-            if self._file is None:
-                self._open()
+            start = self._begin()
             writer = self._writer
             date = warc_date(when)
             reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
@@ -184,16 +235,17 @@ class WarcArchive:
             )
             writer.write_record(response)
             writer.write_record(request)
-            self._after_write()
-            return response.rec_headers.get_header("WARC-Record-ID")
         except OSError as exc:
+            self._cut_back(start)
             raise ArchiveError(exc.errno, f"archive {self._path}: {exc.strerror}") from None
+        self._after_write()
+        return response.rec_headers.get_header("WARC-Record-ID")
 
     def write_failure(self, url: str, reason: str, when: datetime | None = None) -> None:
         """A request that got no response (a reset, a timeout): a ``metadata`` record saying why."""
+        start = 0
         try:
-            if self._file is None:
-                self._open()
+            start = self._begin()
             payload = json.dumps({"fetchError": reason}, ensure_ascii=False).encode("utf-8")
             record = self._writer.create_warc_record(
                 url,
@@ -204,9 +256,10 @@ class WarcArchive:
                 warc_headers_dict={"WARC-Date": warc_date(when)},
             )
             self._writer.write_record(record)
-            self._after_write()
         except OSError as exc:
+            self._cut_back(start)
             raise ArchiveError(exc.errno, f"archive {self._path}: {exc.strerror}") from None
+        self._after_write()
 
     def _after_write(self) -> None:
         self.records += 1
@@ -214,7 +267,11 @@ class WarcArchive:
         size = self._file.tell()
         if size >= self.rotate_bytes:
             self.bytes += size
-            self._close()
+            path = self._path
+            try:
+                self._close()
+            except OSError as exc:
+                raise ArchiveError(exc.errno, f"archive {path}: {exc.strerror}") from None
 
     def size(self) -> int:
         """Bytes written so far, in closed files and the one being written."""
