@@ -15,6 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 
 from newsspider import config
@@ -392,11 +393,7 @@ class RunReport:
         self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
-        self.coverage_thresholds: dict[str, float] = config.setting(settings, "NEWSSPIDER_ALARM_COVERAGE")
-        self.max_dropped_share: float = config.setting(settings, "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE")
         self.max_blocked_share: float = config.setting(settings, "NEWSSPIDER_ALARM_MAX_BLOCKED_SHARE")
-        self.min_pages: int = config.setting(settings, "NEWSSPIDER_ALARM_MIN_PAGES")
-        self.zero_records_pages: int = config.setting(settings, "NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES")
         self.report_uri: str = config.setting(settings, "NEWSSPIDER_REPORT_URI")
         # The verdict (and so the exit status) is decided either way; this only says whether to write it down.
         self.write_report: bool = config.setting(settings, "NEWSSPIDER_REPORT_ENABLED")
@@ -502,7 +499,8 @@ class RunReport:
             },
         }
         starts = getattr(spider, "seeds", None) or getattr(spider, "start_urls", None) or []
-        alarms = self.run_alarms(self.report, whole["stats"], starts, whole["failedStarts"]) + self.alarms(self.report)
+        alarms = self.run_alarms(self.report, whole["stats"], starts, whole["failedStarts"])
+        alarms += drift_alarms(self.report, self.crawler.settings)
         if cluster is not None:
             self.report["worker"] = cluster.worker
             self.report["workers"] = {
@@ -578,38 +576,40 @@ class RunReport:
             return feed.with_name(feed.name.rsplit(".", 1)[0] + ".report.json")
         return self._report_uri_path(spider)
 
-    def alarms(self, report: dict[str, Any]) -> list[dict[str, Any]]:
-        found = []
-        coverage = report["coverage"]
-        pages = coverage["articlePages"]
-        if pages >= self.min_pages:
-            for field, threshold in self.coverage_thresholds.items():
-                value = coverage.get(field, 0.0)
-                if value < threshold:
-                    found.append(
-                        _alarm(
-                            f"coverage.{field}",
-                            value,
-                            threshold,
-                            f"{field} coverage {value:.3f} is below {threshold} over {pages} article pages",
-                        )
-                    )
-            dropped = sum(report["records"]["droppedInvalid"].values())
-            share = dropped / pages
-            if share > self.max_dropped_share:
+
+def drift_alarms(report: dict[str, Any], settings: BaseSettings) -> list[dict[str, Any]]:
+    """The drift alarms of a run report's coverage and records (a crawl's, or a re-extraction's)."""
+    found = []
+    coverage = report["coverage"]
+    pages = coverage["articlePages"]
+    if pages >= config.setting(settings, "NEWSSPIDER_ALARM_MIN_PAGES"):
+        for field, threshold in config.setting(settings, "NEWSSPIDER_ALARM_COVERAGE").items():
+            value = coverage.get(field, 0.0)
+            if value < threshold:
                 found.append(
                     _alarm(
-                        "dropped_share",
-                        round(share, 4),
-                        self.max_dropped_share,
-                        f"{dropped} of {pages} article pages dropped ({share:.1%}), above {self.max_dropped_share:.1%}",
+                        f"coverage.{field}",
+                        value,
+                        threshold,
+                        f"{field} coverage {value:.3f} is below {threshold} over {pages} article pages",
                     )
                 )
-        if pages >= self.zero_records_pages and report["records"]["valid"] == 0:
+        dropped = sum(report["records"]["droppedInvalid"].values())
+        share = dropped / pages
+        max_share = config.setting(settings, "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE")
+        if share > max_share:
             found.append(
-                _alarm("zero_records", 0, self.zero_records_pages, f"no valid record from {pages} article pages")
+                _alarm(
+                    "dropped_share",
+                    round(share, 4),
+                    max_share,
+                    f"{dropped} of {pages} article pages dropped ({share:.1%}), above {max_share:.1%}",
+                )
             )
-        return found
+    zero_records_pages = config.setting(settings, "NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES")
+    if pages >= zero_records_pages and report["records"]["valid"] == 0:
+        found.append(_alarm("zero_records", 0, zero_records_pages, f"no valid record from {pages} article pages"))
+    return found
 
 
 def _alarm(check: str, value: float, threshold: float, message: str) -> dict[str, Any]:
