@@ -179,3 +179,21 @@ def redis_server(tmp_path: Path):
     server = RedisServer(folder)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 256 KB filesystem (tmpfs), unmounted after the test; root is needed to mount it."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    problem = "mounting a tmpfs needs root" if os.geteuid() != 0 else None
+    if problem is None:
+        mount = ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)]
+        result = subprocess.run(mount, capture_output=True, text=True)
+        problem = f"mount failed: {result.stderr.strip()}" if result.returncode else None
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem}, and CI runs as root")  # a green CI never hides a skipped test
+        pytest.skip(problem)
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)

@@ -221,24 +221,6 @@ def test_a_killed_crawl_leaves_an_open_file_that_the_next_run_repairs(tmp_path: 
     assert killed and all(r["url"] in archived for r in killed)
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    """A real 256 KB filesystem (tmpfs), unmounted after the test; root is needed to mount it."""
-    folder = tmp_path / "disk"
-    folder.mkdir()
-    problem = "mounting a tmpfs needs root" if os.geteuid() != 0 else None
-    if problem is None:
-        mount = ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)]
-        result = subprocess.run(mount, capture_output=True, text=True)
-        problem = f"mount failed: {result.stderr.strip()}" if result.returncode else None
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"{problem}, and CI runs as root")  # a green CI never hides a skipped test
-        pytest.skip(problem)
-    yield folder
-    subprocess.run(["umount", str(folder)], check=True)
-
-
 def test_a_full_disk_fails_the_run_and_leaves_only_whole_members_under_final_names(small_disk, tmp_path: Path) -> None:
     server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE)
     try:

@@ -2,19 +2,24 @@
 
 The same loader and pipelines as a crawl (response repair, extraction, cleaning, validation),
 over archived responses, with no network, on all cores. Each article is taken from its latest
-archived fetch (``WARC-Date``), so an archive of many runs gives each article once, as it was last
-seen. ``metadata.dateDownloaded`` is that fetch's date; ``metadata.version`` and ``previousHash``
-are null: versions belong to a crawl's state, not to a page.
+archived fetch that gives a valid record (newest ``WARC-Date`` first), so an archive of many runs
+gives each article once, as it was last seen whole. A page that shows only its date takes its time
+from the newest archived feed item listing it, as a crawl from that feed does.
+``metadata.dateDownloaded`` is the fetch's date; ``metadata.version`` and ``previousHash`` are
+null: versions belong to a crawl's state, not to a page. The crawl's drift alarms apply, and
+damage that may have cost a record fails the run too (exit 3); a refusal is one line (exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +28,16 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
 from newsspider import config
-from newsspider.archive.reader import Located, index, response_at
+from newsspider.archive.reader import Damaged, DamagedRecord, Located, index, response_at, warc_problem
+from newsspider.archive.warc import OPEN_SUFFIX
 from newsspider.errors import BadInput
 from newsspider.sites import bannedbook as site
 
-CHUNK = 64  # responses per task: big enough to amortise the hand-over, small enough to share out
+CHUNK = 64  # articles per task: big enough to amortise the hand-over, small enough to share out
+FAILED = 3  # the exit status of a run that did not do its job, as a crawl's
+NEWEST = datetime.max.replace(tzinfo=UTC)  # a damaged fetch whose date is unreadable may be the newest
+# One article's fetches, newest first, and the feed time that fills in its date.
+Task = tuple[list[Located | Damaged], str | None]
 
 
 class _Crawler:
@@ -57,87 +67,166 @@ def _start_worker(overrides: dict[str, str], spider: str) -> None:
     )
 
 
-def _extract(chunk: list[Located]) -> tuple[list[Any], dict[str, int]]:
-    """Records of a chunk of archived article pages, and what happened to each page."""
+def _extract(chunk: list[Task]) -> tuple[list[Any], dict[str, int], dict[str, int]]:
+    """Records of a chunk of articles, what happened to each, and the pipelines' stats of one
+    page per article (the one that gave its record, else its newest), as a crawl counts them."""
+    counts: Counter[str] = Counter()
+    stats: Counter[str] = Counter()
+    collector = _worker["crawler"].stats
+    records = []
+    for fetches, listed_time in chunk:
+        failures: list[str] = []
+        newest: dict[str, int] = {}
+        for fetch in fetches:
+            counts["fetches_read"] += not isinstance(fetch, Damaged)
+            collector.clear_stats()
+            item, failure = _record_of(fetch, listed_time, counts)
+            page = {k: v for k, v in collector.get_stats().items() if isinstance(v, int)}
+            if item is not None:
+                stats.update(page)
+                records.append(item)
+                counts["records"] += 1
+                if failures:
+                    counts[f"older_fetch/{failures[0]}"] += 1
+                    counts["damage_cost/older_fetch"] += "damaged" in failures
+                break
+            newest = page if not failures else newest
+            failures.append(failure)
+        else:
+            stats.update(newest)
+            counts[failures[0]] += 1
+            counts["damage_cost/no_record"] += "damaged" in failures
+    return records, dict(counts), dict(stats)
+
+
+def _record_of(fetch: Located | Damaged, listed_time: str | None, counts: Counter[str]) -> tuple[Any, str]:
+    """The record one archived fetch gives, else why not."""
     from newsspider.loaders import load_article
     from newsspider.spiders.bannedbook import is_html
 
-    counts: Counter[str] = Counter()
-    records = []
-    for located in chunk:
-        response = response_at(located)
-        response = _worker["repair"].process_response(response.request, response)
-        if not is_html(response):
-            counts["skipped/not_html"] += 1
-            continue
-        item = load_article(response, _worker["spider"])
-        if item is None:
-            counts["skipped/not_article_url"] += 1
-            continue
-        try:
-            for pipeline in _worker["pipelines"]:
-                item = pipeline.process_item(item)
-        except DropItem as exc:
-            counts[f"dropped/{str(exc).split(':', 1)[0]}"] += 1
-            continue
-        counts["records"] += 1
-        records.append(item)
-    return records, dict(counts)
+    if isinstance(fetch, Damaged):
+        return None, "damaged"
+    try:
+        response = response_at(fetch, {"listed_time": listed_time} if listed_time else None)
+    except DamagedRecord as exc:  # damaged since it was indexed
+        counts[f"damaged/{exc.damaged.kind}"] += 1
+        return None, "damaged"
+    response = _worker["repair"].process_response(response.request, response)
+    if not is_html(response):
+        return None, "skipped/not_html"
+    item = load_article(response, _worker["spider"])
+    if item is None:
+        return None, "skipped/not_article_url"
+    try:
+        for pipeline in _worker["pipelines"]:
+            item = pipeline.process_item(item)
+    except DropItem as exc:
+        return None, f"dropped/{str(exc).split(':', 1)[0]}"
+    return item, ""
 
 
-def warc_files(paths: Iterable[str]) -> list[Path]:
-    """The WARC files named, folders standing for the ``*.warc.gz`` files in them."""
-    found = []
+def warc_files(paths: Iterable[str]) -> tuple[list[Path], list[Path]]:
+    """The WARC files named, folders standing for the closed ``*.warc.gz`` files in them, each
+    told by its content; and the folders."""
+    found, folders = [], []
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found += sorted(path.glob("*.warc.gz"))
+            folders.append(path)
+            closed = sorted(path.glob("*.warc.gz"))
+            if not closed:
+                still_open = sorted(path.glob(f"*.warc.gz{OPEN_SUFFIX}"))
+                named = (
+                    f": {', '.join(map(str, still_open[:3]))} still open (a running crawl's, or a killed one's "
+                    "that the next crawl repairs; name it to read it up to its damage)"
+                    if still_open
+                    else ""
+                )
+                raise BadInput(f"{name}: no closed WARC file (*.warc.gz) in this folder{named}")
+            found += closed
         elif path.is_file():
             found.append(path)
         else:
-            raise BadInput(f"reextract: {name}: no such file or folder")
-    if not found:
-        raise BadInput("reextract: no WARC file among " + ", ".join(paths))
-    return found
+            raise BadInput(f"{name}: no such file or folder")
+    for path in found:
+        problem = warc_problem(path)
+        if problem:
+            raise BadInput(f"{path}: {problem}")
+    return found, folders
 
 
-def latest_pages(files: list[Path]) -> tuple[list[Located], Counter[str]]:
-    """Each article's latest archived page (status 200), in archive order."""
+def check_output(output: Path, files: list[Path], folders: list[Path]) -> None:
+    """``-o`` is a new file or a replaceable one: never an input, a WARC file or inside the archive."""
+    if output.is_dir():
+        raise BadInput(f"-o {output}: a folder; give a file name")
+    if output.name.endswith((".warc.gz", ".warc.gz" + OPEN_SUFFIX)) or (output.is_file() and not warc_problem(output)):
+        raise BadInput(f"-o {output}: a WARC file name; the records are JSON Lines, and the archive is never replaced")
+    target = output.resolve()
+    if any(target == path.resolve() for path in files):
+        raise BadInput(f"-o {output}: one of the WARC files read")
+    for folder in folders:
+        if target.is_relative_to(folder.resolve()):
+            raise BadInput(f"-o {output}: inside the archive folder {folder}; write the records elsewhere")
+
+
+def plan(files: list[Path]) -> tuple[list[Task], Counter[str], list[Damaged]]:
+    """Per article, its fetches (status 200) newest first, in the archive order of each article's
+    newest fetch; what was read; and the damaged members that may have held any record."""
+    from newsspider.discovery import FEED_ROOTS, read_feed, root_name
+    from newsspider.spiders.bannedbook import LOCAL_ZONE
+
     counts: Counter[str] = Counter()
-    latest: dict[str, tuple[tuple[Any, int], Located]] = {}
+    fetches: dict[str, list[tuple[datetime, int, Located | Damaged]]] = {}
+    feed_times: dict[str, tuple[datetime, int, datetime]] = {}
+    unknown: list[Damaged] = []
     order = 0
     for path in files:
-        for located in _readable(path, counts):
-            counts["responses"] += 1
-            parsed = site.parse_article_url(located.url)
-            if parsed is None or located.status != 200:
-                continue
-            counts["article_pages"] += 1
+        for found in index(path):
             order += 1
-            key = (located.date, order)
-            if parsed.article_id not in latest or latest[parsed.article_id][0] < key:
-                latest[parsed.article_id] = (key, located)
-    chosen = sorted(latest.values(), key=lambda pair: pair[0][1])
-    counts["older_fetches_skipped"] = counts["article_pages"] - len(chosen)
-    return [located for _, located in chosen], counts
+            if isinstance(found, Damaged):
+                counts[f"damaged/{found.kind}"] += 1
+                parsed = site.parse_article_url(found.url) if found.url else None
+                if parsed is not None and found.record_type == "response":
+                    fetches.setdefault(parsed.article_id, []).append((found.date or NEWEST, order, found))
+                elif found.record_type is None or (found.record_type == "response" and found.url is None):
+                    unknown.append(found)  # too damaged to tell what it held
+                continue
+            counts["responses"] += 1
+            parsed = site.parse_article_url(found.url)
+            if found.status != 200:
+                continue
+            if parsed is not None:
+                counts["article_pages"] += 1
+                fetches.setdefault(parsed.article_id, []).append((found.date, order, found))
+                continue
+            try:
+                body = response_at(found).body
+            except DamagedRecord as exc:
+                counts[f"damaged/{exc.damaged.kind}"] += 1
+                continue
+            feed = read_feed(body, found.url) if root_name(body) in FEED_ROOTS else None
+            for entry in feed.entries if feed else ():
+                article = site.parse_article_url(entry.url)
+                known = feed_times.get(article.article_id) if article else None
+                if article and entry.published and (known is None or known[:2] < (found.date, order)):
+                    feed_times[article.article_id] = (found.date, order, entry.published)
+    for seen in fetches.values():
+        seen.sort(key=lambda fetch: fetch[:2], reverse=True)
+    tasks = []
+    for article_id, seen in sorted(fetches.items(), key=lambda pair: pair[1][0][1]):
+        listed = feed_times.get(article_id)
+        listed_time = listed[2].astimezone(LOCAL_ZONE).isoformat() if listed else None  # as the spider's meta
+        tasks.append(([fetch for _, _, fetch in seen], listed_time))
+    return tasks, counts, unknown
 
 
-def _readable(path: Path, counts: Counter[str]) -> Iterable[Located]:
-    """The file's response records up to any damage (a torn ``.open`` file's last member); a file
-    that is no WARC at all is bad input."""
-    read = 0
-    try:
-        for located in index(path):
-            read += 1
-            yield located
-    except Exception as exc:  # warcio raises several unrelated types on damaged input
-        if read == 0:
-            raise BadInput(f"reextract: {path}: not a readable WARC file ({type(exc).__name__})") from None
-        counts["damaged_tail_files"] += 1
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise BadInput(message)  # one line, as every refusal
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m newsspider reextract", description="Rebuild records from archived pages, with no network."
     )
     parser.add_argument("warc", nargs="+", help="WARC files, or folders of them")
@@ -145,48 +234,110 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting, as -s")
     parser.add_argument("--jobs", type=_jobs, default=0, help="processes (default, or 0: one per core)")
     parser.add_argument("--spider", default="bannedbook", choices=("bannedbook",), help="whose loader reads the pages")
-    args = parser.parse_args(argv)
     started = time.monotonic()
     try:
+        args = parser.parse_args(argv)
         overrides = dict(_pair(item) for item in args.set)
-        config.project_settings(overrides)  # a bad setting is refused before anything is read
-        files = warc_files(args.warc)
-        if args.output.is_dir():
-            raise BadInput(f"reextract: -o {args.output}: a folder; give a file name")
-        pages, counts = latest_pages(files)
+        settings = config.project_settings(overrides)  # a bad setting is refused before anything is read
+        files, folders = warc_files(args.warc)
+        check_output(args.output, files, folders)
+        temporary = _temporary(args.output)
     except BadInput as exc:
         print(f"newsspider reextract: error: {exc}", file=sys.stderr)
         return 2
+    try:
+        tasks, counts, unknown = plan(files)
+        jobs = args.jobs or len(_usable_cores())
+        stats = _run(tasks, counts, temporary, jobs, overrides, args.spider)
+        os.replace(temporary, args.output)  # complete: only now does it replace what -o held
+    except OSError as exc:
+        print(f"newsspider reextract: error: -o {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return FAILED
+    finally:
+        temporary.unlink(missing_ok=True)
+    alarms = _alarms(counts, stats, unknown, settings)
+    seconds = time.monotonic() - started
+    print(_summary(counts, len(files), args.output, seconds, jobs), file=sys.stderr)
+    for alarm in alarms:
+        print(alarm, file=sys.stderr)
+    return FAILED if alarms else 0
+
+
+def _temporary(output: Path) -> Path:
+    """The file the records go to until they are all written, beside ``output`` (the same
+    filesystem, for the rename; created as any new file, so with the usual permissions)."""
+    path = output.with_name(f".{output.name}.{os.getpid()}-{time.time_ns()}.tmp")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        path.open("xb").close()
+    except OSError as exc:
+        raise BadInput(f"-o {output}: cannot be written ({exc.strerror})") from None
+    return path
+
+
+def _run(
+    tasks: list[Task], counts: Counter[str], temporary: Path, jobs: int, overrides: dict[str, str], spider: str
+) -> dict[str, int]:
+    """Extract every article on ``jobs`` processes into ``temporary``; the pipelines' stats."""
     from tqdm import tqdm
 
     from newsspider.output import JsonLinesExporter
 
-    jobs = args.jobs or len(_usable_cores())
-    chunks = [pages[i : i + CHUNK] for i in range(0, len(pages), CHUNK)]
-    args.output.parent.mkdir(parents=True, exist_ok=True)
+    chunks = [tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK)]
+    stats: Counter[str] = Counter()
     with (
-        args.output.open("wb") as file,
-        ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(overrides, args.spider)) as pool,
-        tqdm(total=len(pages), unit="page", desc="reextract", file=sys.stderr, disable=None) as bar,
+        temporary.open("wb") as file,
+        ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(overrides, spider)) as pool,
+        tqdm(total=len(tasks), unit="article", desc="reextract", file=sys.stderr, disable=None) as bar,
     ):
         exporter = JsonLinesExporter(file, encoding="utf-8")
         exporter.start_exporting()
-        for records, chunk_counts in pool.map(_extract, chunks):  # in order: the output is deterministic
+        for records, chunk_counts, chunk_stats in pool.map(_extract, chunks):  # in order: the output is deterministic
             for record in records:
                 exporter.export_item(record)
             counts.update(chunk_counts)
-            bar.update(sum(v for k, v in chunk_counts.items() if k == "records" or "/" in k))
+            stats.update(chunk_stats)
+            bar.update(CHUNK)
         exporter.finish_exporting()
-    seconds = time.monotonic() - started
-    dropped = {k: v for k, v in sorted(counts.items()) if "/" in k}
-    print(
-        f"reextract: {len(files)} WARC file(s), {counts['responses']} responses, {counts['article_pages']} article "
-        f"pages ({counts['older_fetches_skipped']} older fetches of the same articles skipped); "
-        f"{counts['records']} records -> {args.output}; dropped or skipped: {dropped or 'none'}; "
-        f"{seconds:.1f} s, {len(pages) / seconds if seconds else 0:.0f} pages/s on {jobs} process(es)",
-        file=sys.stderr,
+        file.flush()
+        os.fsync(file.fileno())
+    return dict(stats)
+
+
+def _alarms(counts: Counter[str], stats: dict[str, int], unknown: list[Damaged], settings: Settings) -> list[str]:
+    """The crawl's drift alarms over the pages read, an archive without article pages, and damage
+    that may have cost a record: one line each, as a crawl logs them."""
+    from newsspider.extensions import build_report, drift_alarms
+
+    report = build_report(stats, spider=None, run_id=None, job=None, started=None, ended=None, reason=None, feeds=[])
+    lines = [f"Drift alarm: {alarm['message']}" for alarm in drift_alarms(report, settings)]
+    if not counts["article_pages"] and not any(k.startswith("damaged/") for k in counts):
+        lines.append("Run failed: the archive holds no article page")
+    no_record, older = counts["damage_cost/no_record"], counts["damage_cost/older_fetch"]
+    if no_record or older or unknown:
+        where = ""
+        if unknown:
+            where = f"; {len(unknown)} damaged member(s) unreadable, the first at {unknown[0].path}:{unknown[0].offset}"
+        lines.append(
+            f"Run failed: the archive is damaged: {no_record} article(s) without a record, {older} taken from an "
+            f"older fetch than their newest{where}"
+        )
+    return lines
+
+
+def _summary(counts: Counter[str], files: int, output: Path, seconds: float, jobs: int) -> str:
+    def group(prefix: str) -> dict[str, int] | str:
+        return {k[len(prefix) :]: v for k, v in sorted(counts.items()) if k.startswith(prefix)} or "none"
+
+    lost = {k: v for k, v in sorted(counts.items()) if k.startswith(("dropped/", "skipped/")) or k == "damaged"}
+    unread = counts["article_pages"] - counts["fetches_read"]
+    return (
+        f"reextract: {files} WARC file(s), {counts['responses']} responses, {counts['article_pages']} article "
+        f"pages ({unread} older fetches of the same articles not needed); {counts['records']} records -> {output}; "
+        f"dropped or skipped: {lost or 'none'}; from an older fetch: {group('older_fetch/')}; "
+        f"damaged members: {group('damaged/')}; "
+        f"{seconds:.1f} s, {counts['fetches_read'] / seconds if seconds else 0:.0f} pages/s on {jobs} process(es)"
     )
-    return 0
 
 
 def _jobs(text: str) -> int:
@@ -202,11 +353,9 @@ def _jobs(text: str) -> int:
 def _pair(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise BadInput(f"reextract: -s {text!r}: expected NAME=VALUE")
+        raise BadInput(f"-s {text!r}: expected NAME=VALUE")
     return name.strip(), value
 
 
 def _usable_cores() -> set[int]:
-    import os
-
     return os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
