@@ -46,11 +46,11 @@ def members(data: bytes) -> list[tuple[int, int, bytes]]:
 
 
 def article_members(data: bytes) -> list[tuple[int, int, bytes, str]]:
-    """The article pages' response members, with the article id."""
+    """The article pages' response members (status 200), with the article id."""
     out = []
     for start, end, inner in members(data):
         match = ARTICLE.search(inner[:2000])
-        if b"\r\nWARC-Type: response\r\n" in inner[:2000] and match:
+        if b"\r\nWARC-Type: response\r\n" in inner[:2000] and b"\r\n\r\nHTTP/1.1 200 " in inner[:2000] and match:
             out.append((start, end, inner, match.group(1).decode().rsplit("/", 1)[1][: -len(".html")]))
     return out
 
