@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from newsspider.samplesite.generator import SampleSite
 from newsspider.state import SqliteStateStore
@@ -238,3 +239,34 @@ def test_the_demo_writes_where_no_crawl_or_default_export_reads(tmp_path: Path) 
     assert not (tmp_path / "output" / "bannedbook").exists() and not (tmp_path / "state").exists()
     default = export(cwd=tmp_path)  # the default export reads output/bannedbook: the demo's records are not there
     assert default.returncode == 1 and "nothing to export" in default.stderr, default.stderr
+
+
+@pytest.mark.parametrize("name", ["rebuilt", "0-rebuilt"])  # sorting before the runs or after: it wins the tie
+def test_a_reextraction_beside_the_runs_gives_the_mended_records(tmp_path: Path, name: str) -> None:
+    """A selector mended, the archive re-extracted into the runs' folder: the export takes the mended
+    records, which carry the same fetch time as the crawl's (the same archived fetch)."""
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE)
+    try:
+        crawls = ScheduledCrawls(server, tmp_path, **LOOPBACK_SETTINGS)
+        status, crawled, _ = crawls.run()
+        assert status == 0
+    finally:
+        server.stop()
+    rebuilt = crawls.output / f"{name}.jsonl"
+    change = json.dumps({"promo": []})  # promo lists kept: a body change every such article shows
+    command = [sys.executable, "-m", "newsspider", "reextract", str(crawls.output / "warc"), "-o", str(rebuilt)]
+    command += ["-s", f"NEWSSPIDER_STRIP_SELECTORS={change}"]
+    done = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(rebuilt.with_name(f"{name}.report.json").read_text("utf-8"))["tool"] == "reextract"
+    mended = {r["articleId"]: r for r in map(json.loads, rebuilt.read_text("utf-8").splitlines())}
+    result = export("--input", str(crawls.output), "--state", "none", "--format", "jsonl", "-o", str(tmp_path / "ds"))
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "ds" / "data" / "train.jsonl").read_text("utf-8").splitlines()
+    rows = {row["articleId"]: row for row in map(json.loads, lines)}
+    assert rows.keys() == {r["articleId"] for r in crawled} == mended.keys()
+    changed = [
+        a for a in mended if mended[a]["articleBody"] != next(r for r in crawled if r["articleId"] == a)["articleBody"]
+    ]
+    assert changed, "the selector change changed no record"
+    assert all(rows[a]["articleBody"] == mended[a]["articleBody"] for a in rows)

@@ -13,6 +13,7 @@ damage that may have cost a record fails the run too (exit 3); a refusal is one 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -260,7 +261,29 @@ def main(argv: list[str] | None = None) -> int:
     print(_summary(counts, len(files), args.output, seconds, jobs), file=sys.stderr)
     for alarm in alarms:
         print(alarm, file=sys.stderr)
+    try:
+        _write_report(args.output, files, counts, alarms)
+    except OSError as exc:
+        print(f"newsspider reextract: error: the report beside {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return FAILED
     return FAILED if alarms else 0
+
+
+def _write_report(output: Path, files: list[Path], counts: Counter[str], alarms: list[str]) -> None:
+    """``<output>.report.json``, as a crawl leaves one: it says the file is complete (export reads
+    only finished files), what was read and whether the run did its job."""
+    report = {
+        "tool": "reextract",
+        "verdict": "failed" if alarms else "ok",
+        "ended": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "archive": [str(p) for p in files],
+        "counts": dict(sorted(counts.items())),
+        "alarms": alarms,
+    }
+    path = output.with_name(output.name.rsplit(".", 1)[0] + ".report.json")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    os.replace(temporary, path)
 
 
 def _temporary(output: Path) -> Path:

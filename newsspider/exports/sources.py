@@ -75,7 +75,15 @@ def finished_files(files: list[Path], statuses: dict[Path, str]) -> tuple[list[P
             left.append(
                 Unfinished(str(path), f"no {report_of(path).name} beside it: its run is still going or was killed")
             )
-    return kept, left
+    # A re-extraction reads the same fetches a crawl did, later: at a tie in dateDownloaded it wins.
+    return sorted(kept, key=lambda p: (_is_reextraction(p), p.name)), left
+
+
+def _is_reextraction(path: Path) -> bool:
+    try:
+        return json.loads(report_of(path).read_text("utf-8")).get("tool") == "reextract"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def is_postgres(uri: str) -> bool:
