@@ -63,8 +63,8 @@ def render(m: dict[str, str], res: dict[str, Any], command: str) -> str:
         f"The sample site's {res['articles']} articles (built from one pool of sentences: distinct articles share "
         f"many, hard negatives) and {res['planted']} copies planted under new ids, a quarter of each kind: the exact "
         "text, the other script, the last paragraph replaced by another outlet's credit, a correction appended. "
-        "MinHash LSH (datasketch, 128 permutations) over 5-character shingles of headline and body after OpenCC "
-        "t2s; a copy counts as found when it names its original. CPU seconds for all "
+        "MinHash (128 values by one-permutation hashing, numpy) and LSH (32 bands of 4) over 5-character shingles "
+        "of headline and body after OpenCC t2s; a copy counts as found when it names its original. CPU seconds for all "
         f"{res['articles'] + res['planted']} records.",
         "",
         "| threshold | precision | recall | false marks | exact | other script | outlet credit | correction | CPU s |",
