@@ -175,11 +175,11 @@ class DuplicateIndex:
         count = self.rows
         if count == 0:
             return {}
-        dates = np.frombuffer(bytes(self._dates), dtype="S32")
+        dates = np.frombuffer(self._dates, dtype="S32")  # a view: no copy
         rank = np.empty(count, dtype=np.int64)
         rank[np.lexsort((np.arange(count), dates))] = np.arange(count)
         del dates
-        bands = np.frombuffer(bytes(self._bands), dtype=np.uint32).reshape(count, BANDS)
+        bands = np.frombuffer(self._bands, dtype=np.uint32).reshape(count, BANDS)
         self._bands = bytearray()
         buckets: dict[int, list[int]] = defaultdict(list)  # row -> ids of its shared buckets
         bucket = 0
