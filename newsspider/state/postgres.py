@@ -322,16 +322,20 @@ class PostgresStateStore(StateStore):
     def stream_records(self, spider: str, skip_runs: list[str], batch: int = 2000) -> Iterator[tuple[int, dict]]:
         """``(version, record)`` of every record committed by a run not in ``skip_runs``, in commit
         order, through a server-side cursor (the table may hold millions)."""
-        if self.db is None or self.db.closed:
-            self.db = psycopg.connect(self.uri, autocommit=True, connect_timeout=5)
-        with self.db.transaction(), self.db.cursor(name="newsspider_export") as cursor:
-            cursor.itersize = batch
-            cursor.execute(
-                "SELECT version, record FROM records WHERE spider = %s AND NOT (run_id = ANY(%s))"
-                " ORDER BY committed, article_id, version",
-                (spider, skip_runs),
-            )
-            yield from cursor
+        try:
+            if self.db is None or self.db.closed:
+                self.db = psycopg.connect(self.uri, autocommit=True, connect_timeout=5)
+            with self.db.transaction(), self.db.cursor(name="newsspider_export") as cursor:
+                cursor.itersize = batch
+                cursor.execute(
+                    "SELECT version, record FROM records WHERE spider = %s AND NOT (run_id = ANY(%s))"
+                    " ORDER BY committed, article_id, version",
+                    (spider, skip_runs),
+                )
+                yield from cursor
+        except psycopg.Error as exc:  # the server went away mid-read: no retry, the export starts again
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StateError(f"state {redacted(self.uri)}: reading the records table failed ({reason})") from None
 
     def records_at(self, spider: str, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict]:
         """The records of the given (article id, version) keys."""
