@@ -57,6 +57,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,
     "newsspider.output.DurableFeedExporter": 0,
+    # Before the state and the scheduler: a JOBDIR left by a killed run is set aside first.
+    "newsspider.jobdir.JobDirGuard": 490,
     "newsspider.extensions.CrawlState": 500,
     "newsspider.extensions.RunReport": 510,
 }

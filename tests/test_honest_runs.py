@@ -148,6 +148,50 @@ def test_a_killed_run_then_an_append_keeps_valid_json_lines_and_every_article_on
     assert f"did not finish; {complete} records replayed" in log
 
 
+def test_a_jobdir_run_killed_then_resumed_emits_every_article_once(sample_server, tmp_path):
+    site = SampleSite(seed=sample_server.seed, articles=sample_server.articles)
+    job = tmp_path / "job"
+    runs = Runs(sample_server, tmp_path, JOBDIR=job, CONCURRENT_REQUESTS=2, DOWNLOAD_DELAY=0.02)
+    starts = site.start_urls(sample_server.base_url)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    process = runs.start("-o", str(first), start_urls=starts)
+    wait_for_lines(first, 60, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    # Scrapy's duplicate filter kept what the killed run asked for; the queue of what it had not fetched is gone.
+    assert (job / "requests.seen").stat().st_size > 0
+
+    result = runs.run("-o", str(second), start_urls=starts)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert runs.last_report()["verdict"] == "ok"
+    assert sorted(ids(first) + ids(second)) == sorted(site.public_ids)  # every article exactly once
+    assert "was left by a run that did not close" in (tmp_path / "crawl.log").read_text("utf-8")
+
+
+def test_a_jobdir_run_stopped_by_a_failed_output_is_started_again(small, small_site, tmp_path):
+    runs = Runs(small, tmp_path, JOBDIR=tmp_path / "job")
+    assert runs.run("-O", "/dev/full:jsonl").returncode == 3
+    # Its queue was saved, but the records of the pages it had fetched were not written: the job starts again.
+    assert runs.run("-o", str(tmp_path / "out.jsonl")).returncode == 0
+    assert sorted(ids(tmp_path / "out.jsonl")) == sorted(reachable(small_site, SECTION))
+    assert "stopped by output_error" in (tmp_path / "crawl.log").read_text("utf-8")
+
+
+def test_a_jobdir_in_use_is_refused_and_names_the_run(small, tmp_path):
+    job = tmp_path / "job"
+    (tmp_path / "one").mkdir(), (tmp_path / "two").mkdir()
+    first = Runs(small, tmp_path / "one", JOBDIR=job, CONCURRENT_REQUESTS=1, DOWNLOAD_DELAY=0.2)
+    process = first.start("-o", str(tmp_path / "first.jsonl"))
+    try:
+        wait_for_lines(tmp_path / "first.jsonl", 1, process)
+        second = Runs(small, tmp_path / "two", JOBDIR=job)  # its own state: only the JOBDIR is shared
+        refused(second.run("-o", str(tmp_path / "second.jsonl")), 4, str(job), f"pid {process.pid}")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    assert (job / "requests.seen").stat().st_size > 0  # the refused run set nothing of the job aside
+
+
 def test_a_second_run_on_a_state_in_use_is_refused_and_names_the_first(small, tmp_path):
     runs = Runs(small, tmp_path, CONCURRENT_REQUESTS=1, DOWNLOAD_DELAY=0.2)
     first = runs.start("-o", str(tmp_path / "first.jsonl"))
