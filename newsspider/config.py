@@ -188,6 +188,7 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_RELATED_DEPTH": Rule(_related_depth, "a whole number >= 0, or -1 / unlimited"),
     "NEWSSPIDER_STRIP_SELECTORS": Rule(_selectors, "a JSON object of kind -> list of CSS selectors (or null)"),
     "NEWSSPIDER_STRIP_SELECTORS_BASE": Rule(_selectors, "a JSON object of kind -> list of CSS selectors (or null)"),
+    "NEWSSPIDER_RECORD_RUN": Rule(_boolean, "True or False"),
     "NEWSSPIDER_DEFAULT_FEED": Rule(_text, 'a feed URI, or "" for none'),
     "NEWSSPIDER_REPORT_ENABLED": Rule(_boolean, "True or False"),
     "NEWSSPIDER_REPORT_URI": Rule(_text, "a file path"),
@@ -260,6 +261,11 @@ def setting(settings: BaseSettings, name: str) -> Any:
 def argument(name: str, value: Any) -> Any:
     """The parsed value of a spider argument (``-a name=value``)."""
     return _read(ARGUMENTS[name], f"argument {name}", value)
+
+
+def keeps_state(settings: BaseSettings) -> bool:
+    """The crawl state is on, and the command records its run (``scrapy parse`` and the like do not)."""
+    return setting(settings, "NEWSSPIDER_STATE_ENABLED") and setting(settings, "NEWSSPIDER_RECORD_RUN")
 
 
 def clock(settings: BaseSettings) -> Callable[[], datetime]:

@@ -92,7 +92,7 @@ class CrawlState:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlState:
         settings = crawler.settings
-        if not config.setting(settings, "NEWSSPIDER_STATE_ENABLED"):
+        if not config.keeps_state(settings):
             raise NotConfigured  # no message: Scrapy would log a deliberate choice as a warning
         store = None
         try:
@@ -416,6 +416,8 @@ class RunReport:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
+        if not config.setting(crawler.settings, "NEWSSPIDER_RECORD_RUN"):
+            raise NotConfigured  # a command that only shows pages: no verdict, no alarms in its output
         return cls(crawler)
 
     def _check_report_uri(self, spider: Spider) -> None:

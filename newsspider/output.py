@@ -235,7 +235,7 @@ class DurableFeedExporter(FeedExporter):
         return slot
 
     def _check(self, crawler: Crawler) -> None:
-        state_on = config.setting(crawler.settings, "NEWSSPIDER_STATE_ENABLED")
+        state_on = config.keeps_state(crawler.settings)
         for template, uri in self.planned.items():
             options = self.feeds[template]
             path = local_path(uri)

@@ -71,6 +71,9 @@ FEED_EXPORTERS = {
     "jsonlines": "newsspider.output.JsonLinesExporter",
     "jsonl": "newsspider.output.JsonLinesExporter",
 }
+# A run keeps its records: default output, archive, state, report. scrapy parse, shell, fetch, view
+# and check set it to False (newsspider/commands/): they only show pages.
+NEWSSPIDER_RECORD_RUN = True
 # Where records go when no feed is given (-o/-O, FEEDS); "" for nowhere. run_id sorts by UTC time.
 NEWSSPIDER_DEFAULT_FEED = "output/%(name)s/%(run_id)s.jsonl"
 # The run report goes beside the first local feed; here when there is none.

@@ -211,7 +211,7 @@ def test_only_web_links_to_articles_are_followed():
 def test_non_html_answers_are_not_parsed_even_at_html_urls():
     from scrapy.http import Response
 
-    from newsspider.spiders.bannedbook import is_html
+    from newsspider.spiders.base import is_html
 
     spider = make_spider(start_urls=BASE + "/")
     image = HtmlResponse(
@@ -235,7 +235,7 @@ def test_failure_reasons(exception, reason):
     from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
     from twisted.python.failure import Failure
 
-    from newsspider.spiders.bannedbook import failure_reason
+    from newsspider.spiders.base import failure_reason
 
     errors = {
         "robots": IgnoreRequest("Forbidden by robots.txt"),

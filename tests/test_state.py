@@ -72,6 +72,7 @@ def crawl_state(tmp_path) -> CrawlState:
         BannedbookSpider,
         {
             "NEWSSPIDER_STATE_ENABLED": True,
+            "NEWSSPIDER_RECORD_RUN": True,
             "NEWSSPIDER_STATE_URI": f"sqlite:///{tmp_path}/s.sqlite3",
             "NEWSSPIDER_STATE_COMMIT_EVERY": 100,
             "NEWSSPIDER_STATE_RETRY_FOR": 0,

@@ -40,7 +40,9 @@ class ArchiveMiddleware:
 
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
-        if not config.setting(settings, "NEWSSPIDER_ARCHIVE_ENABLED"):
+        if not (
+            config.setting(settings, "NEWSSPIDER_ARCHIVE_ENABLED") and config.setting(settings, "NEWSSPIDER_RECORD_RUN")
+        ):
             raise NotConfigured
         self.crawler = crawler
         self.stats = crawler.stats

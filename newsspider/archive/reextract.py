@@ -103,7 +103,7 @@ def _extract(chunk: list[Task]) -> tuple[list[Any], dict[str, int], dict[str, in
 def _record_of(fetch: Located | Damaged, listed_time: str | None, counts: Counter[str]) -> tuple[Any, str]:
     """The record one archived fetch gives, else why not."""
     from newsspider.loaders import load_article
-    from newsspider.spiders.bannedbook import is_html
+    from newsspider.spiders.base import is_html
 
     if isinstance(fetch, Damaged):
         return None, "damaged"

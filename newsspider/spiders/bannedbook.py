@@ -21,41 +21,10 @@ from newsspider.cluster import DEDUPE_KEY
 from newsspider.extensions import CrawlState
 from newsspider.idset import IdSet
 from newsspider.loaders import load_article
-from newsspider.middlewares import Blocked
 from newsspider.sites import bannedbook as site
-from newsspider.spiders.base import NewsSpider
+from newsspider.spiders.base import NewsSpider, failure_reason, is_html
 from newsspider.state.base import stamp
 from newsspider.urls import canonical_url, join_url
-
-
-def is_html(response: Response) -> bool:
-    """Scrapy guesses HTML from a URL ending in .html even when the server sent an image."""
-    content_type = (response.headers.get(b"Content-Type") or b"").lower()
-    return isinstance(response, TextResponse) and (not content_type or b"html" in content_type)
-
-
-def failure_reason(failure: Failure) -> str:
-    """A short, countable name for why a request failed."""
-    if failure.check(HttpError):
-        return f"http_{failure.value.response.status}"
-    if failure.check(Blocked):
-        return "blocked"
-    message = failure.getErrorMessage().lower()
-    if message.startswith("archive failed"):
-        return "archive"
-    if failure.check(IgnoreRequest):
-        for words, reason in (
-            ("robots.txt", "robots"),
-            ("offsite", "offsite"),
-            ("redirect", "redirect_loop"),
-            ("maxsize", "too_large"),
-            ("max size", "too_large"),
-        ):
-            if words in message:
-                return reason
-        return "ignored"
-    return failure.type.__name__ if failure.type else "error"
-
 
 # How an article was found, for the ones a listing, feed or sitemap shows (the refresh policy's).
 DISCOVERED_VIA = ("listing", "feed", "sitemap")
@@ -231,6 +200,12 @@ class BannedbookSpider(NewsSpider):
             self._discovery_failed(response, f"{kind}s", f"not_a_{kind}")  # neither XML it knows nor a page
         else:
             yield from self.parse_listing(response)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Scrapy's default callback, which ``scrapy parse`` calls: the URL tells an article or a
+        robots.txt; a feed, a sitemap or a listing is told by its content."""
+        kind = site.start_kind(response.url, self.feed_hosts)
+        yield from {"article": self.parse_article, "robots": self.parse_robots}.get(kind, self.parse_start)(response)
 
     def _listing_request(
         self,

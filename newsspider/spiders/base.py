@@ -9,10 +9,51 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from newsspider import cluster, config
 from newsspider.errors import BadInput
+from newsspider.middlewares import Blocked
+
+
+def is_html(response: Response) -> bool:
+    """Scrapy guesses HTML from a URL ending in .html even when the server sent an image."""
+    content_type = (response.headers.get(b"Content-Type") or b"").lower()
+    return isinstance(response, TextResponse) and (not content_type or b"html" in content_type)
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, countable name for why a request failed."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(Blocked):
+        return "blocked"
+    message = failure.getErrorMessage().lower()
+    if message.startswith("archive failed"):
+        return "archive"
+    if failure.check(IgnoreRequest):
+        for words, reason in (
+            ("robots.txt", "robots"),
+            ("offsite", "offsite"),
+            ("redirect", "redirect_loop"),
+            ("maxsize", "too_large"),
+            ("max size", "too_large"),
+        ):
+            if words in message:
+                return reason
+        return "ignored"
+    return failure.type.__name__ if failure.type else "error"
+
+
+def _records(settings: BaseSettings) -> bool:
+    try:
+        return config.setting(settings, "NEWSSPIDER_RECORD_RUN")
+    except BadInput:
+        return True  # refused with its one line once the spider checks every setting
 
 
 def new_run_id() -> str:
@@ -65,5 +106,5 @@ class NewsSpider(scrapy.Spider):
         # The default feed applies only when no feed was asked for, so that `-O file.jsonl` (or a
         # Scrapyd items_dir) writes exactly one file, as in any Scrapy project without FEEDS.
         default_feed = settings.get("NEWSSPIDER_DEFAULT_FEED")
-        if default_feed and not settings.getdict("FEEDS"):
+        if default_feed and _records(settings) and not settings.getdict("FEEDS"):
             settings.set("FEEDS", {default_feed: {"format": "jsonlines", "encoding": "utf-8"}}, priority="spider")

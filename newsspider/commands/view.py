@@ -1,0 +1,9 @@
+"""``scrapy view``, recording nothing."""
+
+from scrapy.commands.view import Command as ScrapyViewCommand
+
+from newsspider.commands import ShowsOnly
+
+
+class Command(ShowsOnly, ScrapyViewCommand):
+    pass

@@ -1,0 +1,111 @@
+"""Scrapy's own commands on the project: `scrapy parse` reads each kind of page with the right
+callback, and parse, shell, fetch, check and list write nothing (no output, archive, report or state)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsspider.samplesite.generator import SampleSite
+from tests.conftest import LOOPBACK_SETTINGS, PROJECT, subprocess_env
+
+LOOPBACK = [arg for name, value in LOOPBACK_SETTINGS.items() for arg in ("-s", f"{name}={value}")]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project to run the commands in, so that anything they write is seen."""
+    copy = tmp_path_factory.mktemp("commands") / "project"
+    caches = shutil.ignore_patterns("__pycache__", "*.pyc", ".*cache", ".hypothesis")
+
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        # The project's own output and state are not copied (newsspider/state is).
+        top = {".venv", ".git", "output", "state"} if Path(folder) == PROJECT else set()
+        return caches(folder, names) | (top & set(names))
+
+    shutil.copytree(PROJECT, copy, ignore=ignored)
+    (copy / "output").mkdir(), (copy / "state").mkdir()
+    return copy
+
+
+def scrapy(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**subprocess_env(), "PYTHONPATH": str(project)}
+    command = [sys.executable, "-m", "scrapy", *args]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+
+
+def files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if "__pycache__" not in p.parts}
+
+
+def parse(project: Path, url: str, *args: str) -> tuple[str, list[str]]:
+    """``scrapy parse --spider=bannedbook URL``: the items it prints, the URLs of its requests."""
+    result = scrapy(project, "parse", "--spider=bannedbook", "--nocolour", url, *LOOPBACK, *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr and "ERROR" not in result.stderr, result.stderr[-3000:]
+    items, requests = result.stdout.split("# Requests")
+    return items, re.findall(r"<GET ([^>]+)>", requests)
+
+
+@pytest.fixture(scope="module")
+def site(sample_server) -> SampleSite:
+    return SampleSite(seed=sample_server.seed, articles=sample_server.articles)
+
+
+def test_parse_reads_an_article_page_on_a_mirror(project, sample_server, site):
+    article = next(a for a in site.articles.values() if a.kind == "listed" and a.related)
+    items, requests = parse(project, sample_server.base_url + article.path())
+    assert items.count("'inLanguage':") == 1 and f"'articleId': '{article.article_id}'" in items
+    related = {site.articles[related_id].path() for related_id, _ in article.related}
+    assert {r.removeprefix(sample_server.base_url) for r in requests} <= related
+    assert requests
+
+
+@pytest.mark.parametrize(
+    ("path", "finds"),
+    [
+        ("/bnews/worldnews/", r"/bnews/[a-z/]+/\d{8}/\d+\.html$|/page/2/$"),
+        ("/bnews/worldnews/feed/", r"/bnews/[a-z/]+/\d{8}/\d+\.html$"),
+        ("/post-sitemap.xml", r"/bnews/[a-z/-]+/\d{8}/\d+\.html$"),
+        ("/sitemap_index.xml", r"/post-sitemap\.xml$"),
+        ("/robots.txt", r"/sitemap_index\.xml$"),
+    ],
+    ids=["listing", "feed", "sitemap", "sitemap-index", "robots"],
+)
+def test_parse_reads_each_kind_of_page_with_its_callback(project, sample_server, path, finds):
+    items, requests = parse(project, sample_server.base_url + path)
+    assert "'inLanguage':" not in items
+    assert requests and all(r.startswith(sample_server.base_url) for r in requests)
+    assert all(re.search(finds, r) for r in requests), requests
+    assert path != "/bnews/worldnews/" or any(r.endswith("/page/2/") for r in requests)
+
+
+def test_parse_reads_a_feed_on_a_feed_host_and_lists_the_sites_articles(project, sample_server):
+    # "localhost" stands for feeds.feedburner.com: another host name for the same server.
+    feed = sample_server.base_url.replace("127.0.0.1", "localhost") + "/feedburner/bnews/headline"
+    feed_host = ["-s", "NEWSSPIDER_FEED_HOSTS=localhost", "-s", f"NEWSSPIDER_SITE_URL={sample_server.base_url}"]
+    _, requests = parse(project, feed, *feed_host)
+    assert requests and all(re.fullmatch(re.escape(sample_server.base_url) + r"/bnews/.+\.html", r) for r in requests)
+
+
+def test_inspecting_commands_write_nothing(project, sample_server, site):
+    article = sample_server.base_url + next(a for a in site.articles.values() if a.kind == "listed").path()
+    before = files(project)
+    commands = [
+        ["parse", "--spider=bannedbook", article],
+        ["shell", article, "-c", "response.status"],
+        ["shell", "--spider=bannedbook", article, "-c", "response.status"],
+        ["fetch", "--nolog", article],
+        ["fetch", "--nolog", "--spider=bannedbook", article],
+        ["check"],
+        ["list"],
+    ]
+    for command in commands:
+        result = scrapy(project, *command, *LOOPBACK)
+        assert result.returncode == 0, (command, result.stderr[-3000:])
+        assert files(project) == before, (command, sorted(files(project) - before))
