@@ -134,6 +134,29 @@ def small_site(small: SampleServerProcess):
 
 
 _RELIABILITY_FIGURES: dict = {}
+# Tests write only under their temporary folders: a file a run leaves in the work tree fails the run.
+CACHES = frozenset({"__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"})
+_TREE: dict[str, set[str] | list[str]] = {}
+
+
+def files_outside_git(folder: Path) -> set[str] | None:
+    """Untracked and ignored files of the work tree (caches and .venv aside), as ``git status`` lists
+    them one by one; ``None`` outside a git checkout."""
+    command = ["git", "status", "--porcelain", "--ignored", "--untracked-files=all", "--", ".", ":!.venv"]
+    try:
+        result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    lines = [line for line in result.stdout.splitlines() if line[:2] in ("??", "!!")]
+    return {line[3:] for line in lines if not CACHES & set(Path(line[3:]).parts)}
+
+
+def pytest_sessionstart(session) -> None:
+    before = None if hasattr(session.config, "workerinput") else files_outside_git(PROJECT)
+    if before is not None:
+        _TREE["before"] = before
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +169,10 @@ def pytest_sessionfinish(session) -> None:
     # Under pytest-xdist the figures are gathered in the workers: hand them to the controller.
     if hasattr(session.config, "workeroutput"):
         session.config.workeroutput["reliability_figures"] = json.dumps(_RELIABILITY_FIGURES)
+    if "before" in _TREE:
+        _TREE["left"] = sorted((files_outside_git(PROJECT) or set()) - _TREE["before"])
+        if _TREE["left"]:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_testnodedown(node, error) -> None:
@@ -153,6 +180,10 @@ def pytest_testnodedown(node, error) -> None:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    if _TREE.get("left"):
+        terminalreporter.section("files the tests left in the work tree (write them under tmp_path)", red=True)
+        for path in _TREE["left"]:
+            terminalreporter.write_line(path)
     if _RELIABILITY_FIGURES:
         terminalreporter.section("reliability figures")
         for name, value in _RELIABILITY_FIGURES.items():

@@ -41,6 +41,8 @@ class Runs:
             "NEWSSPIDER_STATE_URI": f"sqlite:///{self.state}",
             "NEWSSPIDER_REPORT_URI": str(tmp / "reports" / "%(run_id)s.report.json"),
             "NEWSSPIDER_DEFAULT_FEED": str(tmp / "output" / "%(run_id)s.jsonl"),
+            # A run whose output is no file (/dev/full, stdout) would archive under the project's output/.
+            "NEWSSPIDER_ARCHIVE_DIR": str(tmp / "warc"),
             "LOG_FILE": tmp / "crawl.log",
             **settings,
         }
