@@ -117,15 +117,16 @@ def chosen_records(plan: Plan, positions: Iterable[Position], reader: Reader) ->
             keys = [(p.article_id, p.offset) for p in chunk if p.source == len(plan.files)]
             table = store.records_at(plan.spider, keys) if keys and store is not None else {}
             for p in chunk:
-                if p.source < len(plan.files):
-                    record = files.record(plan.files[p.source], p.offset)
-                else:
-                    record = table[(p.article_id, p.offset)]
+                try:
+                    if p.source < len(plan.files):
+                        record = files.record(plan.files[p.source], p.offset)
+                    else:
+                        record = table.get((p.article_id, p.offset)) or {}
+                except ValueError:
+                    record = {}
                 if record.get("articleId") != p.article_id or reader.upgrade(record) is None:
-                    raise OSError(
-                        f"{plan.files[p.source] if p.source < len(plan.files) else 'records table'} "
-                        "changed while the export read it"
-                    )
+                    where = plan.files[p.source] if p.source < len(plan.files) else "the records table"
+                    raise OSError(f"{where} changed while the export read it")  # a user edited it, or a disk lies
                 yield record
     finally:
         files.close()
