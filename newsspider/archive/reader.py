@@ -28,7 +28,7 @@ from newsspider.loaders import FETCHED_AT
 # Headers that describe the bytes on the wire, not the payload warcio hands back decoded.
 WIRE_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 GZIP_MAGIC = b"\x1f\x8b\x08"
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # most members in one read; a larger read copies its unused rest once per member
 # What of a damaged member's start is decompressed to read its header, a little at a time.
 SALVAGE_STEP, SALVAGE_HEAD = 256, 4096
 # Whole lines only: a torn header's last line may be cut short.
