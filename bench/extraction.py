@@ -22,6 +22,7 @@ from newsspider import settings as project_settings
 from newsspider.loaders import load_article
 from newsspider.pipelines import CleaningPipeline, ValidationPipeline
 from newsspider.samplesite.generator import SampleSite
+from newsspider.sites.bannedbook import SITE as BANNEDBOOK
 from newsspider.spiders.bannedbook import BannedbookSpider
 
 BASE = "http://127.0.0.1:8000"
@@ -85,7 +86,7 @@ class Ours:
 
     def __call__(self, url: str, body: bytes) -> Any:
         response = HtmlResponse(url=url, body=body)
-        item = self.cleaning.process_item(load_article(response, "bannedbook"))
+        item = self.cleaning.process_item(load_article(response, BANNEDBOOK))
         try:
             return self.validation.process_item(item)
         except DropItem:

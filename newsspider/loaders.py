@@ -33,7 +33,7 @@ from newsspider.processors import (
     unique,
     unique_authors,
 )
-from newsspider.sites import bannedbook as site
+from newsspider.sites import Site
 from newsspider.urls import WEB_SCHEMES, join_url
 
 
@@ -54,7 +54,7 @@ def related_article(value: dict[str, str | None], loader_context: dict) -> dict[
     headline = normalize_space(value.get("headline"))
     if not url or not headline:
         return None
-    parsed = site.parse_article_url(url)
+    parsed = loader_context["site"].parse_article_url(url)
     return {"url": url, "headline": headline, "articleId": parsed.article_id if parsed else None}
 
 
@@ -75,10 +75,15 @@ def _texts(element: Any, xpath: str) -> list[str]:
     return [node.text_content() for node in _compiled_xpath(xpath)(element)]
 
 
-def _publication_raw(*candidates: str | None) -> str | None:
+def published_in_site_zone(value: str | None, loader_context: dict) -> str | None:
+    """:func:`publication_date` with the site's zone for local times."""
+    return publication_date(value, loader_context["site"].local_utc_offset)
+
+
+def _publication_raw(offset: str, *candidates: str | None) -> str | None:
     """The first candidate that gives a date-time with offset, else the first that gives a date:
-    ``article:published_time`` > postmeat date and time > a date alone (meta, postmeat, URL)."""
-    dated = [(value, iso) for value in candidates if (iso := publication_date(value))]
+    ``article:published_time`` > the date line's date and time > a date alone (meta, date line, URL)."""
+    dated = [(value, iso) for value in candidates if (iso := publication_date(value, offset))]
     timed = [value for value, iso in dated if "T" in iso]
     if timed:
         return timed[0]
@@ -107,7 +112,7 @@ class ArticleLoader(ItemLoader):
     canonicalUrl_in = MapCompose(absolute_url)
     inLanguage_in = MapCompose(language_tag)
     headline_in = MapCompose(strip_site_suffix)
-    datePublished_in = MapCompose(publication_date)
+    datePublished_in = MapCompose(published_in_site_zone)
     authors_in = MapCompose(credit_authors)
     authors_out = Compose(unique_authors)
     source_in = MapCompose(credit_source)
@@ -134,7 +139,7 @@ PARSED_ENTRY = "_parsed_entry"
 FETCHED_AT = "fetched_at"
 
 
-def load_article(response: TextResponse, spider_name: str) -> Article | None:
+def load_article(response: TextResponse, site: Site) -> Article | None:
     """Build the raw record of an article page; ``None`` when the URL is not an article's.
 
     ``articleBodyHtml`` holds the entry as served: the cleaning pipeline strips it and derives
@@ -150,47 +155,48 @@ def load_article(response: TextResponse, spider_name: str) -> Article | None:
         selector = Selector(body=response.body, encoding=response.encoding, type="html", base_url=base_url)
     else:
         selector = Selector(text="", type="html", base_url=base_url)  # parsel wants text for an empty page
-    loader = ArticleLoader(response=response, selector=selector)
+    loader = ArticleLoader(response=response, selector=selector, site=site)
     root = selector.root
-    entry = next(iter(compiled_css(site.ENTRY)(root)), None)
+    entry = next(iter(compiled_css(site.entry)(root)), None)
     loader.add_value("url", response.url)
-    loader.add_value("canonicalUrl", _values(root, site.CANONICAL))
+    loader.add_value("canonicalUrl", _values(root, site.canonical))
     loader.add_value("canonicalUrl", response.url)
     loader.add_value("articleId", parsed.article_id)
     loader.add_value("section", parsed.section)
-    loader.add_value("inLanguage", _values(root, *site.LANGUAGE))
-    loader.add_value("inLanguage", "zh-TW" if parsed.traditional else "zh-CN")
+    loader.add_value("inLanguage", _values(root, *site.language))
+    loader.add_value("inLanguage", site.default_language[1 if parsed.traditional else 0])
 
     # Many small nodes are read with lxml from the entry element itself: a Selector per node,
     # and a search of the whole page per query, made these the slowest part of extraction.
-    loader.add_value("headline", _texts(entry, site.HEADLINE_FROM_ENTRY))
-    loader.add_value("headline", _values(root, site.HEADLINE_FALLBACK))
+    loader.add_value("headline", _texts(entry, site.headline_from_entry))
+    loader.add_value("headline", _values(root, site.headline_fallback))
 
     published = _publication_raw(
-        next(iter(_values(root, site.PUBLISHED_TIME)), None),
-        site_date_text(next(iter(_texts(entry, site.POSTMEAT_FROM_ENTRY)), None)),
+        site.local_utc_offset,
+        next(iter(_values(root, site.published_time)), None),
+        site_date_text(next(iter(_texts(entry, site.date_line_from_entry)), None)),
         _listed_time(response, parsed.date),
         parsed.date,
     )
     loader.add_value("datePublished", published)
     loader.add_value("datePublishedRaw", published)
 
-    credit_lines = [text for text in _texts(entry, site.CREDIT_BLOCKS) if might_be_credit(text)]
+    credit_lines = [text for text in _texts(entry, site.credit_blocks) if might_be_credit(text)]
     loader.add_value("authors", credit_lines)
     loader.add_value("source", credit_lines)
     loader.add_value("editor", credit_lines)
-    loader.add_value("tags", _texts(entry, site.TAGS))
-    loader.add_value("description", _values(root, *site.DESCRIPTION))
+    loader.add_value("tags", _texts(entry, site.tags))
+    loader.add_value("description", _values(root, *site.description_meta))
     raw_html = lxml.html.tostring(entry, encoding="unicode", with_tail=False) if entry is not None else None
     loader.add_value("articleBodyHtml", raw_html)
-    related = _compiled_xpath(site.RELATED_LINKS)(entry) if entry is not None else []
+    related = _compiled_xpath(site.related_links)(entry) if entry is not None else []
     loader.add_value("relatedArticles", [{"url": a.get("href"), "headline": a.text_content()} for a in related])
     loader.add_value(
         "metadata",
         {
             # The page's download time: the one its WARC record carries, when the archive is on.
             "dateDownloaded": _fetched_at(response).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "spider": spider_name,
+            "spider": site.name,
             "contentHash": None,
             "schemaVersion": SCHEMA_VERSION,
             "version": None,

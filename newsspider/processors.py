@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from newsspider.sites import bannedbook as site
-
 _WHITESPACE_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
 
@@ -20,10 +18,11 @@ def normalize_space(value: str | None) -> str | None:
     return text or None
 
 
-def strip_site_suffix(title: str | None) -> str | None:
-    """``'X - 中国禁闻网'`` -> ``'X'``: the fallback headline must not carry the site name."""
+def strip_site_suffix(title: str | None, loader_context: dict) -> str | None:
+    """``'X - 中国禁闻网'`` -> ``'X'``: the fallback headline must not carry the site name (the
+    site's ``site_name_suffix_re``)."""
     title = normalize_space(title)
-    return normalize_space(site.SITE_NAME_SUFFIX_RE.sub("", title)) if title else None
+    return normalize_space(loader_context["site"].site_name_suffix_re.sub("", title)) if title else None
 
 
 def language_tag(value: str | None) -> str | None:
@@ -85,8 +84,8 @@ def site_date_text(value: str | None) -> str | None:
     return match["date"] if match else None
 
 
-def site_date_to_iso(value: str | None) -> str | None:
-    """``'2024年07月08日 14:30'`` -> ``'2024-07-08T14:30:00+08:00'`` (the site's local time);
+def site_date_to_iso(value: str | None, offset: str) -> str | None:
+    """``'2024年07月08日 14:30'`` -> ``'2024-07-08T14:30:00+08:00'`` (the site's local time, at ``offset``);
     the date alone -> ``'2024-07-08'``; anything else, an impossible date included, ``None``."""
     value = normalize_space(value)
     match = _SITE_DATE_RE.fullmatch(value) if value else None
@@ -99,12 +98,12 @@ def site_date_to_iso(value: str | None) -> str | None:
         moment = datetime.combine(day, time(int(match["hour"]), int(match["minute"])))
     except ValueError:
         return None
-    return moment.isoformat() + site.LOCAL_UTC_OFFSET
+    return moment.isoformat() + offset
 
 
-def publication_date(value: str | None) -> str | None:
-    """An ISO, URL (``YYYYMMDD``) or site-style (``YYYY年MM月DD日 HH:MM``) date, as ISO 8601."""
-    return to_iso_date(value) or site_date_to_iso(value)
+def publication_date(value: str | None, offset: str) -> str | None:
+    """An ISO, URL (``YYYYMMDD``) or site-style (``YYYY年MM月DD日 HH:MM``, at ``offset``) date, as ISO 8601."""
+    return to_iso_date(value) or site_date_to_iso(value, offset)
 
 
 def tag_name(value: str | None) -> str | None:

@@ -1,7 +1,5 @@
 """Scrapy settings for newsspider. Own settings carry the NEWSSPIDER_ prefix (see README)."""
 
-from newsspider.sites import bannedbook
-
 BOT_NAME = "newsspider"
 SPIDER_MODULES = ["newsspider.spiders"]
 NEWSPIDER_MODULE = "newsspider.spiders"
@@ -147,7 +145,7 @@ NEWSSPIDER_SITEMAP_MAX_FILES = 10_000
 NEWSSPIDER_SITEMAP_QUEUE = 1000
 # What the cleaning pipeline strips from article HTML, by kind (counted per kind in the stats).
 # Users add to it with NEWSSPIDER_STRIP_SELECTORS, as Scrapy merges its *_BASE settings.
-NEWSSPIDER_STRIP_SELECTORS_BASE = bannedbook.STRIP_SELECTORS
+NEWSSPIDER_STRIP_SELECTORS_BASE: dict[str, list[str]] = {}  # each site's, set by its spider (Site.settings)
 NEWSSPIDER_STRIP_SELECTORS: dict[str, list[str]] = {}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

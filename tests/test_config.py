@@ -9,11 +9,14 @@ from newsspider import config
 from newsspider import settings as project_settings
 from newsspider.errors import BadInput
 from newsspider.sites import bannedbook as site
+from newsspider.spiders.bannedbook import BannedbookSpider
 
 
 def settings(**values: object) -> Settings:
+    """The settings of a bannedbook crawl: the project's, the spider's (its site's), then ``-s``."""
     result = Settings()
     result.setmodule(project_settings, priority="project")
+    BannedbookSpider.update_settings(result)
     result.update(values, priority="cmdline")
     return result
 

@@ -476,6 +476,7 @@ def test_a_feed_time_on_another_day_than_the_page_leaves_the_date_alone() -> Non
     from scrapy.http import HtmlResponse
 
     from newsspider.loaders import load_article
+    from newsspider.sites.bannedbook import SITE as BANNEDBOOK
 
     url = "https://www.bannedbook.org/bnews/worldnews/20240621/2052600.html"
     page = (Path(__file__).parent / "fixtures" / "article-fragment.html").read_bytes()
@@ -484,7 +485,7 @@ def test_a_feed_time_on_another_day_than_the_page_leaves_the_date_alone() -> Non
         ("2024-06-22T09:30:00+08:00", None),
     ):
         response = HtmlResponse(url, body=page, encoding="utf-8", request=Request(url, meta={"listed_time": listed}))
-        item = load_article(response, "bannedbook")
+        item = load_article(response, BANNEDBOOK)
         if expected is None:
             assert "T" not in item.datePublished  # the page's own date stays
         else:

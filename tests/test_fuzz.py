@@ -16,6 +16,7 @@ from newsspider.pipelines import CleaningPipeline, ValidationPipeline, load_sche
 from newsspider.samplesite.faults import FaultPlan
 from newsspider.samplesite.generator import SampleSite
 from newsspider.sites import bannedbook as site
+from newsspider.sites.bannedbook import SITE as BANNEDBOOK
 from newsspider.spiders.bannedbook import BannedbookSpider
 from newsspider.urls import canonical_url
 from tests.conftest import FIXTURES, project_crawler
@@ -81,7 +82,7 @@ def mutated(draw, pages: list[bytes]) -> bytes:
 
 def extract(body: bytes, encoding: str | None = "utf-8") -> None:
     response = HtmlResponse(url=URL, body=body, encoding=encoding)
-    item = load_article(response, "bannedbook")
+    item = load_article(response, BANNEDBOOK)
     item = CLEANING.process_item(item)
     try:
         item = VALIDATION.process_item(item)

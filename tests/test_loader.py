@@ -7,6 +7,7 @@ the hash is derived here from the expected text, and the HTML is checked by its 
 what it must and must not hold.
 """
 
+import dataclasses
 import hashlib
 import json
 
@@ -15,7 +16,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from newsspider.loaders import load_article
-from newsspider.sites import bannedbook as site
+from newsspider.sites.bannedbook import SITE as BANNEDBOOK
 from tests.conftest import FIXTURES, html_response
 from tests.helpers import NON_ARTICLE_MARKERS, extract, without_download_time
 
@@ -95,7 +96,7 @@ def test_fragment_body_is_clean(record):
 
 
 def test_raw_loader_keeps_the_entry_for_the_cleaning_pipeline():
-    item = load_article(html_response("article-fragment.html", FRAGMENT_URL), "bannedbook")
+    item = load_article(html_response("article-fragment.html", FRAGMENT_URL), BANNEDBOOK)
     assert 'class="texttj"' in item.articleBodyHtml  # stripping is the pipeline's job
     assert item.articleBody is None
     assert item.metadata["contentHash"] is None
@@ -113,7 +114,7 @@ def test_loader_is_not_fooled_by_the_meta_author_or_site_title():
         body=page.encode("utf-8"),
         encoding="utf-8",
     )
-    item = load_article(response, "bannedbook")
+    item = load_article(response, BANNEDBOOK)
     assert item.authors == []
     assert item.headline == "後備標題"  # no <h2>: og:title without the site name
     assert item.inLanguage == "zh-TW"
@@ -124,7 +125,10 @@ def test_loader_is_not_fooled_by_the_meta_author_or_site_title():
 
 
 def test_loader_returns_none_off_article_urls():
-    assert load_article(html_response("listing-tag-2020.html", "https://www.bannedbook.org/bnews/tag/x/"), "b") is None
+    assert (
+        load_article(html_response("listing-tag-2020.html", "https://www.bannedbook.org/bnews/tag/x/"), BANNEDBOOK)
+        is None
+    )
 
 
 def article_page(
@@ -179,18 +183,18 @@ PUBLISHED = "<meta property='article:published_time' content='{}'>"
     ],
 )
 def test_publication_date_precedence(head, before_entry, date, raw):
-    item = load_article(article_page(head, before_entry), "bannedbook")
+    item = load_article(article_page(head, before_entry), BANNEDBOOK)
     assert (item.datePublished, item.datePublishedRaw) == (date, raw)
 
 
 def test_postmeat_line_after_the_entry_counts_too():
-    item = load_article(article_page(after_entry=POSTMEAT.format("2024年07月08日 14:30")), "bannedbook")
+    item = load_article(article_page(after_entry=POSTMEAT.format("2024年07月08日 14:30")), BANNEDBOOK)
     assert item.datePublished == "2024-07-08T14:30:00+08:00"
 
 
-def test_postmeat_offset_is_the_site_constant(monkeypatch):
-    monkeypatch.setattr(site, "LOCAL_UTC_OFFSET", "+09:00")
-    item = load_article(article_page(before_entry=POSTMEAT.format("2024年07月08日 14:30")), "bannedbook")
+def test_postmeat_offset_is_the_sites_zone():
+    elsewhere = dataclasses.replace(BANNEDBOOK, local_utc_offset="+09:00")
+    item = load_article(article_page(before_entry=POSTMEAT.format("2024年07月08日 14:30")), elsewhere)
     assert item.datePublished == "2024-07-08T14:30:00+09:00"
 
 
@@ -203,7 +207,7 @@ def test_related_entries_carry_the_article_id_or_null():
     ]
     items = "".join(f"<li><a href='{href}'>标题{n}</a></li>" for n, href in enumerate(links))
     entry = f"<p>正文。</p><ul class='op-related-articles' title='相关阅读'>{items}</ul>"
-    item = load_article(article_page(entry=entry), "bannedbook")
+    item = load_article(article_page(entry=entry), BANNEDBOOK)
     assert [(r["headline"], r["articleId"]) for r in item.relatedArticles] == [
         ("标题0", "2052419"),
         ("标题1", "2052420"),
@@ -218,6 +222,6 @@ def test_related_entries_carry_the_article_id_or_null():
 
 
 def test_canonical_link_is_followed_and_resolved():
-    item = load_article(article_page("<link rel='canonical' href='/bnews/headline/20240709/123.html'>"), "bannedbook")
+    item = load_article(article_page("<link rel='canonical' href='/bnews/headline/20240709/123.html'>"), BANNEDBOOK)
     assert item.canonicalUrl == "https://www.bannedbook.org/bnews/headline/20240709/123.html"
-    assert load_article(article_page(), "bannedbook").canonicalUrl == item.url
+    assert load_article(article_page(), BANNEDBOOK).canonicalUrl == item.url

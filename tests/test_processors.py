@@ -17,6 +17,7 @@ from newsspider.processors import (
     unique,
     unique_authors,
 )
+from newsspider.sites.bannedbook import SITE as BANNEDBOOK
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,7 @@ def test_normalize_space(raw, expected):
     ],
 )
 def test_strip_site_suffix(raw, expected):
-    assert strip_site_suffix(raw) == expected
+    assert strip_site_suffix(raw, {"site": BANNEDBOOK}) == expected
 
 
 @pytest.mark.parametrize(
@@ -178,7 +179,7 @@ def test_parse_credit_leaves_article_text_alone(text):
     ],
 )
 def test_site_date_to_iso(raw, expected):
-    assert site_date_to_iso(raw) == expected
+    assert site_date_to_iso(raw, "+08:00") == expected
 
 
 @pytest.mark.parametrize(
@@ -197,10 +198,10 @@ def test_site_date_text(raw, expected):
 
 
 def test_publication_date_reads_every_form():
-    assert publication_date("2024-07-08T14:30:00+08:00") == "2024-07-08T14:30:00+08:00"
-    assert publication_date("20240708") == "2024-07-08"
-    assert publication_date("2024年07月08日 14:30") == "2024-07-08T14:30:00+08:00"
-    assert publication_date("2024-07-08T14:30:00") is None
+    assert publication_date("2024-07-08T14:30:00+08:00", "+08:00") == "2024-07-08T14:30:00+08:00"
+    assert publication_date("20240708", "+08:00") == "2024-07-08"
+    assert publication_date("2024年07月08日 14:30", "+08:00") == "2024-07-08T14:30:00+08:00"
+    assert publication_date("2024-07-08T14:30:00", "+08:00") is None
 
 
 def test_credit_field_processors():

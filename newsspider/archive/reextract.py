@@ -28,11 +28,11 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
-from newsspider import config
+from newsspider import config, sites
 from newsspider.archive.reader import Damaged, DamagedRecord, Located, index, response_at, warc_problem
 from newsspider.archive.warc import OPEN_SUFFIX
 from newsspider.errors import BadInput
-from newsspider.sites import bannedbook as site
+from newsspider.sites import Site
 
 CHUNK = 64  # articles per task: big enough to amortise the hand-over, small enough to share out
 FAILED = 3  # the exit status of a run that did not do its job, as a crawl's
@@ -55,14 +55,22 @@ class _Crawler:
 _worker: dict[str, Any] = {}
 
 
+def site_settings(overrides: dict[str, str], site: Site) -> Settings:
+    """The settings a crawl of ``site`` runs with: the project's, the site's, then ``-s``."""
+    settings = config.project_settings(overrides)
+    settings.setdict(site.settings(), priority="spider")
+    return settings
+
+
 def _start_worker(overrides: dict[str, str], spider: str) -> None:
     from newsspider.middlewares import ResponseRepairMiddleware
     from newsspider.pipelines import CleaningPipeline, ValidationPipeline
 
-    crawler = _Crawler(config.project_settings(overrides))
+    site = sites.get(spider)
+    crawler = _Crawler(site_settings(overrides, site))
     _worker.update(
         crawler=crawler,
-        spider=spider,
+        site=site,
         repair=ResponseRepairMiddleware(crawler),  # type: ignore[arg-type]
         pipelines=[CleaningPipeline(crawler), ValidationPipeline(crawler)],  # type: ignore[arg-type]
     )
@@ -115,7 +123,7 @@ def _record_of(fetch: Located | Damaged, listed_time: str | None, counts: Counte
     response = _worker["repair"].process_response(response.request, response)
     if not is_html(response):
         return None, "skipped/not_html"
-    item = load_article(response, _worker["spider"])
+    item = load_article(response, _worker["site"])
     if item is None:
         return None, "skipped/not_article_url"
     try:
@@ -170,11 +178,10 @@ def check_output(output: Path, files: list[Path], folders: list[Path]) -> None:
             raise BadInput(f"-o {output}: inside the archive folder {folder}; write the records elsewhere")
 
 
-def plan(files: list[Path]) -> tuple[list[Task], Counter[str], list[Damaged]]:
+def plan(files: list[Path], site: Site) -> tuple[list[Task], Counter[str], list[Damaged]]:
     """Per article, its fetches (status 200) newest first, in the archive order of each article's
     newest fetch; what was read; and the damaged members that may have held any record."""
     from newsspider.discovery import FEED_ROOTS, read_feed, root_name
-    from newsspider.spiders.bannedbook import LOCAL_ZONE
 
     counts: Counter[str] = Counter()
     fetches: dict[str, list[tuple[datetime, int, Located | Damaged]]] = {}
@@ -216,7 +223,7 @@ def plan(files: list[Path]) -> tuple[list[Task], Counter[str], list[Damaged]]:
     tasks = []
     for article_id, seen in sorted(fetches.items(), key=lambda pair: pair[1][0][1]):
         listed = feed_times.get(article_id)
-        listed_time = listed[2].astimezone(LOCAL_ZONE).isoformat() if listed else None  # as the spider's meta
+        listed_time = listed[2].astimezone(site.local_zone).isoformat() if listed else None  # as the spider's meta
         tasks.append(([fetch for _, _, fetch in seen], listed_time))
     return tasks, counts, unknown
 
@@ -234,12 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", required=True, type=Path, help="the JSON Lines file to write (replaced)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting, as -s")
     parser.add_argument("--jobs", type=_jobs, default=0, help="processes (default, or 0: one per core)")
-    parser.add_argument("--spider", default="bannedbook", choices=("bannedbook",), help="whose loader reads the pages")
+    parser.add_argument("--spider", default="bannedbook", choices=sites.names(), help="whose loader reads the pages")
     started = time.monotonic()
     try:
         args = parser.parse_args(argv)
         overrides = dict(_pair(item) for item in args.set)
-        settings = config.project_settings(overrides)  # a bad setting is refused before anything is read
+        site = sites.get(args.spider)
+        settings = site_settings(overrides, site)  # a bad setting is refused before anything is read
         files, folders = warc_files(args.warc)
         check_output(args.output, files, folders)
         temporary = _temporary(args.output)
@@ -247,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newsspider reextract: error: {exc}", file=sys.stderr)
         return 2
     try:
-        tasks, counts, unknown = plan(files)
+        tasks, counts, unknown = plan(files, site)
         jobs = args.jobs or len(_usable_cores())
         stats = _run(tasks, counts, temporary, jobs, overrides, args.spider)
         os.replace(temporary, args.output)  # complete: only now does it replace what -o held

@@ -23,7 +23,6 @@ from newsspider.errors import StateError, Unreachable
 from newsspider.redact import redacted
 from newsspider.samplesite.generator import SampleSite
 from newsspider.samplesite.server import SampleServer
-from newsspider.spiders.bannedbook import BannedbookSpider
 from newsspider.state.postgres import PostgresStateStore
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -45,7 +44,7 @@ def worker_command(index: int, start_urls: list[str], queue: str, state: str, fo
         "NEWSSPIDER_DEFAULT_FEED": str(folder / f"worker{index}" / "%(run_id)s.jsonl"),
         "LOG_FILE": str(folder / f"worker{index}" / "crawl.log"),
     }
-    command = [sys.executable, "-m", "scrapy", "crawl", BannedbookSpider.name]
+    command = [sys.executable, "-m", "scrapy", "crawl", SampleSite.spider]
     command += ["-a", "start_urls=" + ",".join(start_urls)]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
@@ -102,9 +101,7 @@ def run(workers: int, output: Path, queue: str | None, state: str | None, articl
             print(f"worker {i}: exit {status}, {len(lines)} records -> {run_folder / f'worker{i}'}")
         run_ids = {path.stem for path in run_folder.glob("worker*/*.jsonl")}  # the feed is <run id>.jsonl
         store = PostgresStateStore(state)
-        committed = [
-            record["articleId"] for run_id in run_ids for record in store.records(BannedbookSpider.name, run_id)
-        ]
+        committed = [record["articleId"] for run_id in run_ids for record in store.records(SampleSite.spider, run_id)]
         store.close()
         expected = set(site.public_ids)
         missing = sorted(expected - set(committed))

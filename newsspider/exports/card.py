@@ -7,8 +7,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
-from newsspider import SCHEMA_VERSION
+from newsspider import SCHEMA_VERSION, sites
 
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 
@@ -60,6 +61,7 @@ def render(
     split = "train"
     pattern = f"data/{split}-*.parquet" if fmt == "parquet" else f"data/{split}.jsonl"
     rows, articles, duplicates, skipped = built.rows, built.articles, built.duplicates, built.skipped
+    site = sites.get(spider) if spider in sites.names() else None
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     front = [
         "---",
@@ -85,8 +87,8 @@ def render(
         "",
         f"# {spider} news articles",
         "",
-        f"News articles crawled from www.bannedbook.org (中国禁闻网), a WordPress aggregator of news in simplified "
-        f"and traditional Chinese, by [newsspider](https://github.com/newsspider/newsspider): {rows} rows, "
+        f"News articles crawled from {site.description if site else spider}, "
+        f"by [newsspider](https://github.com/newsspider/newsspider): {rows} rows, "
         f"{articles} articles, {'each distinct version once' if all_versions else 'each as last observed'}. "
         "Records follow the newsspider article schema "
         f"{SCHEMA_VERSION} (`newsspider/schemas/article.schema.json`), plus `duplicateOf`.",
@@ -143,11 +145,13 @@ def render(
         "",
         "## License and source notes",
         "",
-        "The articles are the work of their authors and of the outlets credited in `source`; www.bannedbook.org "
-        "republishes them. Copyright stays with them: this dataset is for research (text analysis, language "
-        "modelling, media studies) under the exceptions your jurisdiction allows, not for republication. The "
-        "site publishes material censored in mainland China; its selection is partisan, and the dataset inherits "
-        "that bias. Dates are as the pages give them (offset +08:00 where the page gives a local time only).",
+        "The articles are the work of their authors and of the outlets credited in `source`"
+        + (f"; {urlsplit(site.root).hostname} publishes or republishes them" if site else "")
+        + ". Copyright stays with them: this dataset is for research (text analysis, language "
+        "modelling, media studies) under the exceptions your jurisdiction allows, not for republication. "
+        + (f"{site.card_notes} " if site and site.card_notes else "")
+        + "Dates are as the pages give them"
+        + (f" (offset {site.local_utc_offset} where the page gives a local time only)." if site else "."),
         "",
     ]
     return "\n".join(front + body)

@@ -94,6 +94,8 @@ class SampleArticle:
 class SampleSite:
     """All pages of the sample site, rendered on demand for a given base URL."""
 
+    spider = "bannedbook"  # the spider whose site this one imitates
+
     def __init__(self, seed: int = 2024, articles: int = 320, variant: str = "real", sitemap_size: int = SITEMAP_SIZE):
         if articles < len(LISTED_SECTIONS) * 2:
             raise ValueError(f"the sample site needs at least {len(LISTED_SECTIONS) * 2} articles")

@@ -1,14 +1,15 @@
-"""Everything newsspider knows about www.bannedbook.org's markup, in one place.
+"""Everything newsspider knows about www.bannedbook.org's markup, in one place: :data:`SITE`.
 
-Spider, loader and cleaning pipeline read their selectors and URL rules from here, so a
+Spider, loader and cleaning pipeline read their selectors and URL rules from it, so a
 template change on the site is a change to this file only.
 """
 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from newsspider.sites.base import ArticleUrl, Site
 
 SITE_ROOT = "https://www.bannedbook.org"
 
@@ -123,16 +124,6 @@ STRIP_SELECTORS: dict[str, list[str]] = {
 }
 
 
-class ArticleUrl(NamedTuple):
-    """The parts of an article URL that identify the article."""
-
-    article_id: str
-    section: str
-    date: str  # YYYYMMDD, as in the URL
-    traditional: bool
-    amp: bool
-
-
 def parse_article_url(url: str) -> ArticleUrl | None:
     """``None`` for anything that is not an article page URL (listings, tags, other hosts' paths)."""
     parts = urlsplit(url)
@@ -162,22 +153,6 @@ def article_url(url: str, *, traditional: bool = False) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def start_kind(url: str, feed_hosts: frozenset[str] = frozenset()) -> str:
-    """What a start URL most likely is, before it is fetched: ``article``, ``robots``,
-    ``sitemap``, ``feed`` or ``listing``. (The answer decides only how the request is counted and
-    whether its host is crawled; the response's content decides how it is read.)"""
-    if parse_article_url(url):
-        return "article"
-    parts = urlsplit(url)
-    if parts.path == "/robots.txt":
-        return "robots"
-    if SITEMAP_PATH_RE.search(parts.path):
-        return "sitemap"
-    if (parts.hostname or "") in feed_hosts or FEED_PATH_RE.search(parts.path):
-        return "feed"
-    return "listing"
-
-
 def feed_url(listing_url: str) -> str | None:
     """The WordPress feed of a category or tag archive (``/bnews/<category>/feed/``), ``None``
     for a URL that is no archive's first page."""
@@ -188,3 +163,38 @@ def feed_url(listing_url: str) -> str | None:
     if "/page/" in path or not path.startswith("/bnews/"):
         return None
     return urlunsplit((parts.scheme, parts.netloc, path + FEED_SUFFIX, "", ""))
+
+
+SITE = Site(
+    name="bannedbook",
+    root=SITE_ROOT,
+    description="www.bannedbook.org (中国禁闻网), a WordPress aggregator of news in simplified and traditional Chinese",
+    start_paths=tuple(f"/bnews/{category}/" for category in CATEGORIES),
+    parse_article_url=parse_article_url,
+    article_url=article_url,
+    feed_url=feed_url,
+    listing_article_links=LISTING_ARTICLE_LINKS,
+    listing_next_page=LISTING_NEXT_PAGE,
+    listing_next_page_xpath=LISTING_NEXT_PAGE_XPATH,
+    feed_path_re=FEED_PATH_RE,
+    sitemap_path_re=SITEMAP_PATH_RE,
+    sitemap_index_path=SITEMAP_INDEX_PATH,
+    sitemap_skip_re=SITEMAP_SKIP_RE,
+    entry=ENTRY,
+    headline_from_entry=HEADLINE_FROM_ENTRY,
+    headline_fallback=HEADLINE_FALLBACK,
+    canonical=CANONICAL,
+    language=LANGUAGE,
+    published_time=PUBLISHED_TIME,
+    date_line_from_entry=POSTMEAT_FROM_ENTRY,
+    credit_blocks=CREDIT_BLOCKS,
+    tags=TAGS,
+    description_meta=DESCRIPTION,
+    related_links=RELATED_LINKS,
+    site_name_suffix_re=SITE_NAME_SUFFIX_RE,
+    local_utc_offset=LOCAL_UTC_OFFSET,
+    strip_selectors=STRIP_SELECTORS,
+    card_notes="The site publishes material censored in mainland China; its selection is partisan, and the dataset "
+    "inherits that bias.",
+)
+start_kind = SITE.start_kind

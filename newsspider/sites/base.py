@@ -1,0 +1,98 @@
+"""What a site file declares: one :class:`Site`, read by the crawl machinery, the loader, the
+cleaning pipeline, re-extraction and export. Nothing outside ``sites/`` and ``spiders/`` names a
+particular site: they get the :class:`Site` of the spider they run for.
+
+A site is data (selectors, patterns, constants) plus a few small functions for what data cannot
+say (how an article URL is read, which URL to fetch for it, where a listing's feed is).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+
+class ArticleUrl(NamedTuple):
+    """What an article URL says of its article before the page is fetched."""
+
+    article_id: str
+    section: str
+    date: str  # YYYYMMDD, as in the URL
+    traditional: bool  # the traditional-script edition
+    amp: bool
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str  # the spider's name, and every record's metadata.spider
+    root: str  # scheme and host, no trailing slash: where the default start paths are
+    description: str  # one sentence for the dataset card: what the site is
+    start_paths: tuple[str, ...]  # listings crawled when the spider is given no start URLs
+    # Article URLs: is this an article and who is it (None for anything else); the plain page to
+    # fetch for it, in the given script (no AMP, no tracking).
+    parse_article_url: Callable[[str], ArticleUrl | None]
+    article_url: Callable[..., str]
+    # The feed of a listing's archive (None when it has none): discovered beside the listing.
+    feed_url: Callable[[str], str | None]
+    # Listing pages: article links and the next page (CSS, then an XPath for what CSS cannot say).
+    listing_article_links: tuple[str, ...]
+    listing_next_page: tuple[str, ...]
+    listing_next_page_xpath: str | None
+    # Discovery conventions: what is a feed or a sitemap by its path, the sitemap index robots.txt
+    # may not name, and child sitemaps that list no articles.
+    feed_path_re: re.Pattern[str]
+    sitemap_path_re: re.Pattern[str]
+    sitemap_index_path: str
+    sitemap_skip_re: re.Pattern[str]
+    # Article pages: the entry is found once (CSS) and its fields read relative to it (XPath);
+    # head metadata by absolute XPaths.
+    entry: str
+    headline_from_entry: str
+    headline_fallback: str
+    canonical: str
+    language: tuple[str, ...]
+    published_time: str
+    date_line_from_entry: str  # a visible date (and time) line, read in the site's zone
+    credit_blocks: str
+    tags: str
+    description_meta: tuple[str, ...]
+    related_links: str
+    site_name_suffix_re: re.Pattern[str]  # what the site appends to titles
+    local_utc_offset: str  # the site's zone, for times the pages give without one: "+08:00"
+    strip_selectors: dict[str, list[str]] = field(default_factory=dict)  # cleaning, by kind
+    card_notes: str = ""  # what a dataset card says of the site's selection and its biases
+    default_language: tuple[str, str] = ("zh-CN", "zh-TW")  # the simplified and traditional editions
+
+    @property
+    def local_zone(self) -> tzinfo:
+        zone = datetime.strptime(self.local_utc_offset, "%z").tzinfo
+        assert zone is not None
+        return zone
+
+    def settings(self) -> dict[str, object]:
+        """The settings the site's spider (and re-extraction for it) sets, at the spider's priority:
+        ``-s`` still overrides them."""
+        return {"NEWSSPIDER_STRIP_SELECTORS_BASE": self.strip_selectors}
+
+    def start_urls(self, root: str | None = None) -> list[str]:
+        """The default start URLs, on ``root`` (a mirror) or the site's own host."""
+        return [f"{(root or self.root).rstrip('/')}{path}" for path in self.start_paths]
+
+    def start_kind(self, url: str, feed_hosts: frozenset[str] = frozenset()) -> str:
+        """What a start URL most likely is, before it is fetched: ``article``, ``robots``,
+        ``sitemap``, ``feed`` or ``listing``. (The answer decides only how the request is counted
+        and whether its host is crawled; the response's content decides how it is read.)"""
+        if self.parse_article_url(url):
+            return "article"
+        parts = urlsplit(url)
+        if parts.path == "/robots.txt":
+            return "robots"
+        if self.sitemap_path_re.search(parts.path):
+            return "sitemap"
+        if (parts.hostname or "") in feed_hosts or self.feed_path_re.search(parts.path):
+            return "feed"
+        return "listing"
