@@ -1,0 +1,84 @@
+"""Failure accounting: every request that gave nothing, with its reason, for the report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from newsspider.spiders.base import failure_reason
+
+
+class Failures:
+    """A part of :class:`~newsspider.spiders.sitespider.SiteSpider`: see the module."""
+
+    def _discovery_failed(self, response: Response, kind: str, reason: str, start_failed: bool = True) -> None:
+        """A feed or sitemap that could not be read (in full): counted, reported, and a failed start
+        when it was one and gave nothing."""
+        self._count(f"{kind}/{reason}")
+        self.failed_listings.append({"url": response.url, "reason": f"{kind.rstrip('s')}_{reason}"})
+        self.logger.warning("%s %s: %s", kind[:-1].capitalize(), response.url, reason.replace("_", " "))
+        if start_failed:
+            self._start_failed(response.request, f"{kind.rstrip('s')}_{reason}")
+
+    def article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        yield from self._article_failed(failure)
+        if self.reading_sitemaps:
+            yield from self._pump()
+
+    def _article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """The simplified page failed: try the traditional-Chinese mirror once before giving up."""
+        request = failure.request
+        reason = failure_reason(failure)
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # robots.txt, the offsite filter, a redirect loop or a size cap: the mirror would fare the same.
+            self._count(f"articles/ignored/{reason}")
+            self._failed(request.url, reason)
+            self._start_failed(request, reason)
+            self.logger.info("Article not fetched: %s (%s)", request.url, reason)
+            return
+        parsed = self.site.parse_article_url(request.url)
+        if parsed is None or parsed.traditional:
+            self._count("articles/unreachable")
+            self._count(f"articles/failed/{reason}")
+            self._failed(request.url, reason)
+            self._start_failed(request, reason)
+            self.logger.warning("Article unreachable: %s (%s)", request.url, reason)
+            return
+        self._count("requests/article/fallback_traditional")
+        meta = request.meta
+        fallback = self._article_request(
+            self.site.article_url(request.url, traditional=True),
+            meta.get("via", "start"),
+            meta.get("depth_hops", 0),
+            meta.get("start_url"),
+        )
+        if "listed_time" in meta:
+            fallback.meta["listed_time"] = meta["listed_time"]
+        # The same article as the page that failed: a duplicate filter keyed by article id must let it through.
+        fallback = fallback.replace(dont_filter=True)
+        if self.reading_sitemaps and self._cluster is None:
+            self._backlog.appendleft(fallback)  # first in line, within the queue's bound
+        else:
+            yield fallback
+
+    def _failed(self, url: str, reason: str) -> None:
+        """Articles this run could not fetch, for the run report."""
+        self.failed_articles.append({"url": url, "reason": reason})
+
+    def _start_listing_gave_nothing(self, response: Response, reason: str) -> None:
+        """A start listing that answered but listed no article: a failed listing, and a failed start.
+        (A later page without entries is only the end of the pagination.)"""
+        if response.request is not None and response.meta.get("start_url"):
+            self.failed_listings.append({"url": response.url, "reason": reason})
+            self._start_failed(response.request, reason)
+
+    def _start_failed(self, request: scrapy.Request | None, reason: str) -> None:
+        """A start URL that gave nothing; when all of them do, the run has failed."""
+        start_url = request.meta.get("start_url") if request is not None else None
+        if start_url:
+            self.failed_starts.setdefault(start_url, reason)

@@ -1,0 +1,116 @@
+"""Listing pages and feeds: the articles they show and the next page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_base_url
+from twisted.python.failure import Failure
+
+from newsspider import discovery
+from newsspider.spiders.base import failure_reason, is_html
+from newsspider.urls import canonical_url, join_url
+
+
+class Listings:
+    """A part of :class:`~newsspider.spiders.sitespider.SiteSpider`: see the module."""
+
+    def _listing_request(
+        self,
+        url: str,
+        page: int,
+        held_streak: int = 0,
+        previous_entries: tuple[str, ...] = (),
+        start_url: str | None = None,
+    ) -> scrapy.Request:
+        self._count("requests/listing_page")
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            cb_kwargs={"page": page, "held_streak": held_streak, "previous_entries": previous_entries},
+            meta={"page_kind": "listing", "start_url": start_url},
+        )
+
+    def listing_failed(self, failure: Failure) -> None:
+        reason = failure_reason(failure)
+        self._count(f"listings/failed/{reason}")
+        self.failed_listings.append({"url": failure.request.url, "reason": reason})
+        self._start_failed(failure.request, reason)
+        kind = failure.request.meta.get("page_kind", "listing")
+        self.logger.warning("%s failed: %s (%s)", kind.capitalize(), failure.request.url, reason)
+
+    def parse_listing(
+        self, response: Response, page: int = 1, held_streak: int = 0, previous_entries: tuple[str, ...] = ()
+    ) -> Iterator[scrapy.Request]:
+        if not is_html(response):
+            self._count("skipped/not_html")
+            self._start_listing_gave_nothing(response, "not_html")
+            return
+        base = get_base_url(response)
+        entries = [
+            url
+            for selector in self.site.listing_article_links
+            for url in (join_url(base, href) for href in response.css(selector).getall())
+            if url
+        ]
+        dates = []
+        ids = []
+        held = 0
+        for url in dict.fromkeys(entries):
+            parsed = self.site.parse_article_url(canonical_url(url) or "")
+            if parsed is not None:
+                dates.append(parsed.date)
+                ids.append(parsed.article_id)
+                held += self.crawl_state is not None and self.crawl_state.is_settled(parsed.article_id)
+            yield from self._follow_article(url, "listing", 0)
+
+        if not dates:
+            self._count("pagination/stopped_no_entries")
+            self._start_listing_gave_nothing(response, "no_article_links")
+            return
+        self._count("pages/listing_ok")
+        if tuple(ids) == previous_entries:
+            # A paginator that serves the same page under every number: a trap.
+            self._count("pagination/stopped_repeating")
+            return
+        # Pages whose entries were all emitted before the last complete run: older pages are too.
+        held_streak = held_streak + 1 if held == len(dates) else 0
+        if self.crawl_state is not None and held_streak >= self.stop_after_known_pages:
+            self._count("pagination/stopped_known")
+            return
+        if self.max_pages and page >= self.max_pages:
+            self._count("pagination/stopped_max_pages")
+            return
+        if self.since and min(dates) < self.since:
+            self._count("pagination/stopped_since")
+            return
+        next_url = self._next_page(response)
+        if next_url:
+            yield self._listing_request(next_url, page + 1, held_streak, tuple(ids))
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """A feed's items that are the site's articles; an item's time marks it changed (for the
+        refresh policy) and fills in the page's date when the page gives no time."""
+        feed = discovery.read_feed(response.body, response.url)
+        if feed is None:
+            self._discovery_failed(response, "feeds", "not_a_feed")
+            return
+        self._count("pages/feed_ok")
+        if feed.problem:
+            self._discovery_failed(response, "feeds", feed.problem, start_failed=not feed.entries)
+        if not feed.entries and not feed.problem:
+            self._discovery_failed(response, "feeds", "no_items")
+        for entry in feed.entries:
+            yield from self._follow_article(entry.url, "feed", 0, changed=entry.changed, listed_time=entry.published)
+
+    def _next_page(self, response: TextResponse) -> str | None:
+        candidates = [response.css(selector).get() for selector in self.site.listing_next_page]
+        candidates.append(response.xpath(self.site.listing_next_page_xpath).get())
+        for href in candidates:
+            url = canonical_url(join_url(get_base_url(response), href) or "", self.scheme_by_host)
+            if url:
+                return url
+        return None
