@@ -21,7 +21,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newsspider import config
 from newsspider.archive.middleware import ArchiveMiddleware
 from newsspider.archive.warc import ArchiveError
-from newsspider.cluster.run import ClusterRun
+from newsspider.cluster.run import ClusterRun, worker_lost
 from newsspider.config import COVERAGE_FIELDS
 from newsspider.errors import BadInput, StateBusy, StateError
 from newsspider.output import (
@@ -88,6 +88,12 @@ class CrawlState:
         crawler.signals.connect(self.record_written, signal=record_written)
         crawler.signals.connect(self.record_feeds, signal=feed_file_added)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.worker_lost, signal=worker_lost)
+
+    def worker_lost(self, run_id: str, worker: str) -> None:
+        """Another worker of the run died: a shared state marks its part of the run lost."""
+        if hasattr(self.store, "mark_lost"):
+            self.store.mark_lost(self.spider_name, run_id, worker, stamp())
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlState:

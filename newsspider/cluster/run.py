@@ -27,9 +27,11 @@ from newsspider import config
 from newsspider.cluster import keys
 from newsspider.errors import Unreachable
 from newsspider.redact import redacted
-from newsspider.state.base import stamp
 
 logger = logging.getLogger(__name__)
+
+# Sent when another worker of the run stopped beating: ``run_id``, ``worker``.
+worker_lost = object()
 
 # How often a worker beats, renews its leases and gives expired ones back.
 TICK = 0.25
@@ -204,14 +206,8 @@ class ClusterRun:
             name = worker.decode()
             self.stats.inc_value("newsspider/cluster/workers_lost")
             logger.warning("Worker %s stopped beating: its leased requests go back to the queue", name)
-            state = self._crawl_state()
-            if state is not None and hasattr(state.store, "mark_lost"):
-                state.store.mark_lost(self.spider_name, self.keys.run_id, name, stamp())
-
-    def _crawl_state(self) -> Any:
-        from newsspider.extensions import CrawlState  # extensions imports this module
-
-        return self.crawler.get_extension(CrawlState)
+            # The crawl state (a higher layer) listens: this module need not know it.
+            self.crawler.signals.send_catch_log(worker_lost, run_id=self.keys.run_id, worker=name)
 
     def spider_idle(self, spider: Spider) -> None:
         """Close only when the whole run is done, not when this worker's queue is empty."""
