@@ -1,6 +1,7 @@
 """Crawling decisions of the bannedbook spider, on real and sample pages, without a network."""
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -435,3 +436,14 @@ def test_an_article_another_worker_fetched_as_a_leaf_is_expanded_not_fetched_aga
     spider._cluster = FakeRun(closer=False)  # nobody fetches it
     (request,) = spider._follow_article(BASE + "/bnews/worldnews/20240620/4.html", "listing", 0)
     assert request.url == BASE + "/bnews/worldnews/20240620/4.html"
+
+
+def test_a_listing_link_is_read_by_the_url_rule_once(monkeypatch):
+    """A discovered link is parsed once on its way to its request, not once per step."""
+    calls = []
+    counted = dataclasses.replace(
+        BannedbookSpider.site, parse_article_url=lambda url: calls.append(url) or site.parse_article_url(url)
+    )
+    monkeypatch.setattr(BannedbookSpider, "site", counted)
+    articles, _ = split(make_spider().parse_listing(html_response("listing-tag-2020.html", LISTING_URL)))
+    assert articles and len(calls) == len(articles)  # every link is an article here: one reading each

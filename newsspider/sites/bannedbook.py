@@ -142,10 +142,11 @@ def parse_article_url(url: str) -> ArticleUrl | None:
     )
 
 
-def article_url(url: str, *, traditional: bool = False) -> str:
-    """The plain (non-AMP) page of the article at ``url``, in the requested script."""
+def article_url(url: str, *, traditional: bool = False, parsed: ArticleUrl | None = None) -> str:
+    """The plain (non-AMP) page of the article at ``url``, in the requested script (``parsed``: the
+    URL's reading, when the caller has it)."""
     parts = urlsplit(url)
-    parsed = parse_article_url(url)
+    parsed = parsed or parse_article_url(url)
     if parsed is None:
         raise ValueError(f"not an article URL: {url}")
     prefix = TRADITIONAL_PREFIX if traditional else "/bnews/"

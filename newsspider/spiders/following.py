@@ -12,6 +12,7 @@ from scrapy.http import Response
 from newsspider import config
 from newsspider.cluster import DEDUPE_KEY
 from newsspider.loaders import load_article
+from newsspider.sites import ArticleUrl
 from newsspider.spiders.base import is_html
 from newsspider.urls import canonical_url
 
@@ -94,12 +95,17 @@ class Following:
         start_url: str | None = None,
         changed: datetime | None = None,
         listed_time: datetime | None = None,
+        read: tuple[str, ArticleUrl | None] | None = None,
     ) -> Iterator[scrapy.Request]:
         """One request per article id, always for the simplified-Chinese, non-AMP page, ``depth``
         related hops away from a listed or given article. ``changed`` is when a feed or sitemap
-        says the article last changed; ``listed_time`` when a feed says it was published."""
-        url = canonical_url(url, self.scheme_by_host)
-        parsed = self.site.parse_article_url(url) if url else None
+        says the article last changed; ``listed_time`` when a feed says it was published;
+        ``read``, the canonical URL and its reading when the caller has them (a link is read once)."""
+        if read is not None:
+            url, parsed = read
+        else:
+            url = canonical_url(url, self.scheme_by_host) or ""
+            parsed = self.site.parse_article_url(url) if url else None
         if parsed is None:
             self._count("links/not_article")
             return
@@ -152,10 +158,12 @@ class Following:
         elif self.crawl_state is not None and via in ("related", "sitemap"):
             # Kept in the frontier until emitted: the listing that shows a related link, or the
             # sitemap a later run skips as unchanged, may not bring it back.
-            self.crawl_state.note_discovered(article_id, self.site.article_url(url))
+            self.crawl_state.note_discovered(article_id, self.site.article_url(url, parsed=parsed))
         self._requested_ids.add(article_id)
         self._count(f"requests/article/{via}")
-        yield self._article_request(self.site.article_url(url), via, depth, start_url, listed_time)
+        yield self._article_request(
+            self.site.article_url(url, parsed=parsed), via, depth, start_url, listed_time, article_id
+        )
 
     def _known_depth(self, article_id: str) -> int | None:
         """The fewest related hops at which the article was reached, ``None`` before it was."""
@@ -194,6 +202,7 @@ class Following:
         depth: int,
         start_url: str | None = None,
         listed_time: datetime | None = None,
+        article_id: str | None = None,
     ) -> scrapy.Request:
         # page_kind is what the run report counts pages by; via says how the link was found.
         kind = "related" if via == "related" else "article"
@@ -201,11 +210,13 @@ class Following:
         if listed_time is not None:
             # A feed's publication time, in the site's zone: the loader's date of last resort.
             meta["listed_time"] = listed_time.astimezone(self.site.local_zone).isoformat()
-        parsed = self.site.parse_article_url(url)
-        if parsed is not None:
+        if article_id is None:
+            parsed = self.site.parse_article_url(url)
+            article_id = parsed.article_id if parsed is not None else None
+        if article_id is not None:
             # One article, whichever variant (zh-tw, AMP) a worker found it by; fetched again only
             # when its related list is now to be followed and its first fetch did not follow it.
-            meta[DEDUPE_KEY] = (f"article:{parsed.article_id}", url, self._follows_related_at(depth))
+            meta[DEDUPE_KEY] = (f"article:{article_id}", url, self._follows_related_at(depth))
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, meta=meta)
 
     def _deepest(self) -> int:

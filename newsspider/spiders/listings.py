@@ -59,13 +59,15 @@ class Listings:
         dates = []
         ids = []
         held = 0
-        for url in dict.fromkeys(entries):
-            parsed = self.site.parse_article_url(canonical_url(url) or "")
+        for link in dict.fromkeys(entries):
+            # Each link is read once here and handed on: canonical, and what the URL rule says of it.
+            url = canonical_url(link, self.scheme_by_host) or ""
+            parsed = self.site.parse_article_url(url)
             if parsed is not None:
                 dates.append(parsed.date)
                 ids.append(parsed.article_id)
                 held += self.crawl_state is not None and self.crawl_state.is_settled(parsed.article_id)
-            yield from self._follow_article(url, "listing", 0)
+            yield from self._follow_article(url, "listing", 0, read=(url, parsed))
 
         if not dates:
             self._count("pagination/stopped_no_entries")
