@@ -493,10 +493,9 @@ def test_a_feed_time_on_another_day_than_the_page_leaves_the_date_alone() -> Non
 
 
 def test_the_state_cache_is_least_recently_used_and_prefetch_caches_misses(tmp_path: Path, monkeypatch) -> None:
-    from newsspider import extensions
-    from newsspider.extensions import CrawlState
+    from newsspider.extensions import CrawlState, crawlstate
 
-    monkeypatch.setattr(extensions, "CACHE_SIZE", 2)
+    monkeypatch.setattr(crawlstate, "CACHE_SIZE", 2)
     crawler = project_crawler(NEWSSPIDER_STATE_ENABLED=True, NEWSSPIDER_STATE_URI=f"sqlite:///{tmp_path}/s.sqlite3")
     BannedbookSpider.from_crawler(crawler, start_urls=BASE + "/")
     state = crawler.get_extension(CrawlState)
