@@ -85,8 +85,14 @@ def index(path: Path) -> Iterator[Located | Damaged]:
                 continue
             if record.rec_type == "response" and record.http_headers is not None:
                 url = record.rec_headers.get_header("WARC-Target-URI")
-                date = parse_warc_date(record.rec_headers.get_header("WARC-Date"))
-                yield Located(path, offset, url, date, int(record.http_headers.get_statuscode() or 0))
+                try:
+                    date = parse_warc_date(record.rec_headers.get_header("WARC-Date") or "")
+                    status = int(record.http_headers.get_statuscode() or 0)
+                except ValueError:  # whole and digest-valid, but its header lies: no record from it
+                    yield _damaged(file, path, offset, "bad_record")
+                    offset = end
+                    continue
+                yield Located(path, offset, url, date, status)
             offset = end
 
 
