@@ -93,7 +93,8 @@ def test_parse_reads_a_feed_on_a_feed_host_and_lists_the_sites_articles(project,
     assert requests and all(re.fullmatch(re.escape(sample_server.base_url) + r"/bnews/.+\.html", r) for r in requests)
 
 
-def test_inspecting_commands_write_nothing(project, sample_server, site):
+def test_inspecting_commands_write_nothing(project, sample_server, site, monkeypatch):
+    monkeypatch.setenv("BROWSER", "true")  # view "opens" the page with a command that does nothing
     article = sample_server.base_url + next(a for a in site.articles.values() if a.kind == "listed").path()
     before = files(project)
     commands = [
@@ -102,6 +103,7 @@ def test_inspecting_commands_write_nothing(project, sample_server, site):
         ["shell", "--spider=bannedbook", article, "-c", "response.status"],
         ["fetch", "--nolog", article],
         ["fetch", "--nolog", "--spider=bannedbook", article],
+        ["view", "--nolog", "--spider=bannedbook", article],
         ["check"],
         ["list"],
     ]

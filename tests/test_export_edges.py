@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
+from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from newsspider.exports import build as build_module
@@ -14,6 +17,7 @@ from newsspider.exports import target
 from newsspider.exports.duplicates import mark_duplicates
 from newsspider.samplesite.generator import SampleSite
 from newsspider.state import SqliteStateStore
+from tests.test_export import export
 from tests.test_export_rules import SITE, exported, older, record, run_file
 
 
@@ -157,3 +161,53 @@ def test_at_the_same_publication_date_the_lower_id_is_first():
     first = site.expected_record(site.public_ids[0], "http://h")
     copies = [{**first, "articleId": i, "datePublished": "2030-01-01"} for i in ("5", "6", "10")]
     assert mark_duplicates(copies) == {"6": "5", "10": "5"}
+
+
+def test_parquet_row_groups_hold_5000_rows(tmp_path: Path) -> None:
+    base = record(SITE.public_ids[0], "2026-01-01T00:00:00Z")
+    rows = []
+    for n in range(5001):
+        copy = json.loads(json.dumps(base))
+        copy["articleId"] = str(1_000_000 + n)
+        rows.append(copy)
+    run_file(tmp_path / "runs", "r", rows)
+    result = export("--input", str(tmp_path / "runs"), "--state", "none", "--no-duplicates", "-o", str(tmp_path / "ds"))
+    assert result.returncode == 0, result.stderr
+    (shard,) = (tmp_path / "ds" / "data").glob("*.parquet")
+    metadata = pq.ParquetFile(shard).metadata
+    assert [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)] == [5000, 1]
+
+
+def test_a_copy_of_two_first_articles_names_the_earlier_published() -> None:
+    rng = random.Random(11)
+    x, y, z = ("".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(200)) for _ in range(3))
+    first = record(SITE.public_ids[0], "2026-01-01T00:00:00Z")
+
+    def article(article_id: str, body: str, published: str) -> dict:
+        return {**first, "articleId": article_id, "headline": "", "articleBody": body, "datePublished": published}
+
+    # a and b share a third of their text (two stories); c repeats both, more than half of each.
+    a, b, c = (
+        article("7", x + y, "2024-01-01"),
+        article("5", y + z, "2024-01-02"),
+        article("6", x + y + z, "2024-01-03"),
+    )
+    assert mark_duplicates([a, b, c]) == {"6": "7"}
+
+
+def test_the_snapshot_is_synced_before_it_takes_the_datasets_name(tmp_path: Path, monkeypatch) -> None:
+    building = target.start(tmp_path / "ds")
+    (building / "data").mkdir()
+    (building / "data" / "train.jsonl").write_text("{}\n", "utf-8")
+    events: list[str] = []
+    real_fsync, real_rename = os.fsync, Path.rename
+    monkeypatch.setattr(
+        target.os, "fsync", lambda fd: events.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd)
+    )
+    monkeypatch.setattr(Path, "rename", lambda self, to: events.append("rename") or real_rename(self, to))
+    target.commit(building, tmp_path / "ds")
+    renamed = events.index("rename")
+    assert any(e.endswith("train.jsonl") for e in events[:renamed]) and any(
+        e.endswith(building.name) for e in events[:renamed]
+    )
+    assert events[renamed + 1 :] == [str(tmp_path)]  # and the folder that holds the new name
