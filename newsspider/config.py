@@ -283,6 +283,17 @@ def fill(name: str, template: str, params: dict[str, str]) -> str:
         raise BadInput(f"setting {name}={template!r}: cannot fill in its %-placeholders ({exc!r})") from None
 
 
+def command_line_settings(pairs: list[str]) -> dict[str, str]:
+    """``-s NAME=VALUE`` options of the project's own commands (reextract, export), as a dict."""
+    found = {}
+    for text in pairs:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise BadInput(f"-s {text!r}: expected NAME=VALUE")
+        found[name.strip()] = value
+    return found
+
+
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
     """The project's settings with ``-s``-style overrides, checked as a crawl checks them: for the
     commands that run the project's code outside ``scrapy crawl`` (demo, reextract, export)."""

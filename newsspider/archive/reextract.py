@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         args = parser.parse_args(argv)
-        overrides = dict(_pair(item) for item in args.set)
+        overrides = config.command_line_settings(args.set)
         site = sites.get(args.spider)
         settings = site_settings(overrides, site)  # a bad setting is refused before anything is read
         files, folders = warc_files(args.warc)
@@ -379,13 +379,6 @@ def _jobs(text: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
     return number
-
-
-def _pair(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip():
-        raise BadInput(f"-s {text!r}: expected NAME=VALUE")
-    return name.strip(), value
 
 
 def _usable_cores() -> set[int]:

@@ -51,16 +51,9 @@ def _state_uri(given: str | None, spider: str, overrides: dict[str, str]) -> str
     return config.fill("NEWSSPIDER_STATE_URI", uri, {"name": spider}) if uri else None
 
 
-def _pair(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip():
-        raise BadInput(f"-s {text!r}: expected NAME=VALUE")
-    return name.strip(), value
-
-
 def _plan(args: argparse.Namespace) -> tuple[Plan, list[str], list[sources.Unfinished]]:
     """What to read (finished runs only), or bad input."""
-    overrides = dict(_pair(item) for item in args.set)
+    overrides = config.command_line_settings(args.set)
     settings = config.project_settings(overrides)
     folder = args.input or Path("output") / args.spider
     if args.input is not None and not folder.is_dir():
