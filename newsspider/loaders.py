@@ -161,6 +161,7 @@ def load_article(response: TextResponse, site: Site) -> Article | None:
     loader.add_value("url", response.url)
     loader.add_value("canonicalUrl", _values(root, site.canonical))
     loader.add_value("canonicalUrl", response.url)
+    loader.add_value("site", site.host)
     loader.add_value("articleId", parsed.article_id)
     loader.add_value("section", parsed.section)
     loader.add_value("inLanguage", _values(root, *site.language))

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from newsspider import SCHEMA_VERSION, __version__
 from newsspider.archive.warc import OPEN_SUFFIX, WarcArchive, complete_members_end, repair
 from tests.conftest import PROJECT, SMALL_SITE, SampleServerProcess, crawl_command, subprocess_env
 
@@ -88,7 +89,7 @@ def test_the_archive_is_valid_warc_and_holds_every_page_of_every_record(archived
     assert {h.get_header("WARC-Concurrent-To") for h in requests} == response_ids
     infos = [(h, body) for kind, h, _, body in records if kind == "warcinfo"]
     assert len(infos) == len(files)
-    assert b"software: newsspider/1.2.0 (schema 1.2.0; Scrapy " in infos[0][1]
+    assert f"software: newsspider/{__version__} (schema {SCHEMA_VERSION}; Scrapy ".encode() in infos[0][1]
     assert b"NEWSSPIDER_ARCHIVE_ROTATE_BYTES" in infos[0][1]
     for kind, h, _, _ in records:
         if kind == "response":

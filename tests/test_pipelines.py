@@ -36,6 +36,7 @@ def raw_item(**changes) -> Article:
     item = Article(
         url=URL,
         canonicalUrl=URL,
+        site="www.bannedbook.org",
         articleId="2052419",
         section="worldnews",
         inLanguage="zh-CN",

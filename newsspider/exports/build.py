@@ -52,6 +52,7 @@ class Built:
     articles: int = 0
     duplicates: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    sites: Counter[str] = field(default_factory=Counter)
     sections: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     months: Counter[str] = field(default_factory=Counter)
@@ -148,12 +149,13 @@ def build(plan: Plan, scratch: Path, target: Path) -> Built:
         starts = array("q")  # the first row of each article (all versions: an article's rows are adjacent)
         latest: dict[str, Any] | None = None
         for record in chosen_records(plan, index.chosen(plan.all_versions), reader):
-            if latest is None or record["articleId"] != latest["articleId"]:
+            if latest is None or (record.get("site"), record["articleId"]) != (latest.get("site"), latest["articleId"]):
                 if latest is not None and sketches is not None:
                     sketches.add(latest)  # an article is compared in its latest version
                 starts.append(staged.count)
             latest = record
             staged.add(formats.row(record))
+            built.sites[record.get("site") or ""] += 1
             built.sections[record.get("section") or ""] += 1
             built.languages[record.get("inLanguage") or ""] += 1
             built.months[(record.get("datePublished") or "")[:7]] += 1

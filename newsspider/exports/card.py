@@ -110,6 +110,8 @@ def render(
         "",
         "## Counts",
         "",
+        *_table("site", built.sites),
+        "",
         *_table("section", built.sections),
         "",
         *_table("language", built.languages),

@@ -71,6 +71,7 @@ SCHEMA = pa.schema(
             ),
             nullable=False,
         ),
+        pa.field("site", _text),  # null for a record older than 1.3.0 of a spider no site file names
         # Not in a crawl's records: the first article this one repeats (exactly or nearly), or null.
         pa.field("duplicateOf", _text),
     ]

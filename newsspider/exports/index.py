@@ -5,6 +5,8 @@ content hash, whether it passes the filters) in a SQLite file beside the snapsho
 sorts and groups it in a page cache of bounded size (``NEWSSPIDER_EXPORT_MEMORY_MB``), spilling to disk,
 so the memory an export needs does not grow with the archive.
 
+An article is a (``site``, ``articleId``) pair.
+
 - Latest (the default): per article, the newest observation: the latest ``metadata.dateDownloaded``,
   then the later source (runs in start order, the records table last), then the later line. A record
   without ``metadata.version`` (a run with the state off, a re-extraction) counts like any other.
@@ -51,9 +53,9 @@ class ObservationIndex:
         self.db.execute("PRAGMA temp_store=FILE")
         self.db.execute(f"PRAGMA cache_size=-{max(1, memory_mb // 2) * 1024}")
         self.db.execute(
-            "CREATE TABLE obs (article TEXT NOT NULL, id_len INTEGER NOT NULL, downloaded TEXT NOT NULL,"
-            " source INTEGER NOT NULL, ordinal INTEGER NOT NULL, hash TEXT NOT NULL, offset INTEGER NOT NULL,"
-            " keep INTEGER NOT NULL)"
+            "CREATE TABLE obs (site TEXT NOT NULL, article TEXT NOT NULL, id_len INTEGER NOT NULL,"
+            " downloaded TEXT NOT NULL, source INTEGER NOT NULL, ordinal INTEGER NOT NULL, hash TEXT NOT NULL,"
+            " offset INTEGER NOT NULL, keep INTEGER NOT NULL)"
         )
         self._pending: list[tuple[Any, ...]] = []
         self.count = 0
@@ -63,6 +65,7 @@ class ObservationIndex:
         article = record["articleId"]
         self._pending.append(
             (
+                record.get("site") or "",  # an older record of an unknown spider: one site of its own
                 article,
                 len(article),
                 metadata["dateDownloaded"],
@@ -79,18 +82,18 @@ class ObservationIndex:
 
     def flush(self) -> None:
         with self.db:
-            self.db.executemany("INSERT INTO obs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._pending)
+            self.db.executemany("INSERT INTO obs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._pending)
         self._pending.clear()
 
     def chosen(self, all_versions: bool) -> Iterator[Position]:
-        """The snapshot's records in its order: by article id (numeric), then first observation."""
+        """The snapshot's records in its order: by site, article id (numeric), then first observation."""
         self.flush()
         if all_versions:
-            window = "PARTITION BY article, hash ORDER BY downloaded, source, ordinal"
-            order = "id_len, article, downloaded, source, ordinal"
+            window = "PARTITION BY site, article, hash ORDER BY downloaded, source, ordinal"
+            order = "site, id_len, article, downloaded, source, ordinal"
         else:
-            window = "PARTITION BY article ORDER BY downloaded DESC, source DESC, ordinal DESC"
-            order = "id_len, article"
+            window = "PARTITION BY site, article ORDER BY downloaded DESC, source DESC, ordinal DESC"
+            order = "site, id_len, article"
         query = (
             f"SELECT source, offset, article FROM (SELECT *, ROW_NUMBER() OVER ({window}) AS n FROM obs)"
             f" WHERE n = 1 AND keep ORDER BY {order}"

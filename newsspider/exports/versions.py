@@ -1,8 +1,9 @@
 """Records of every minor version of the schema's major, read as the current version.
 
 Within a major version fields are only ever added (the README's semver promise), so a record of an
-older minor version is the current one with the later fields missing: they are added as null and
-the record is checked against the current rules; its ``metadata.schemaVersion`` stays as written.
+older minor version is the current one with the later fields missing: they are added as null (``site``:
+the site of the spider that made it, where a site file names that spider) and the record is checked
+against the current rules; its ``metadata.schemaVersion`` stays as written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from newsspider import SCHEMA_VERSION
+from newsspider import SCHEMA_VERSION, sites
 from newsspider.pipelines import load_schema, record_problem
 
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
@@ -34,8 +35,16 @@ def _metadata_versions(record: dict[str, Any]) -> None:
         metadata.setdefault("previousHash", None)
 
 
-# Minor version -> what it added, as a step that fills the added fields with null.
-ADDED: dict[int, Callable[[dict[str, Any]], None]] = {1: _metadata_versions, 2: _related_article_ids}
+def _site(record: dict[str, Any]) -> None:
+    # Not null where it is known: the spider that made the record names its site, and the site
+    # is half of the article's key (a null would split one article in two).
+    metadata = record.get("metadata")
+    spider = metadata.get("spider") if isinstance(metadata, dict) else None
+    record.setdefault("site", sites.get(spider).host if spider in sites.names() else None)
+
+
+# Minor version -> what it added, as a step that fills the added fields (with null, unless known).
+ADDED: dict[int, Callable[[dict[str, Any]], None]] = {1: _metadata_versions, 2: _related_article_ids, 3: _site}
 
 
 def schema_version(record: dict[str, Any]) -> tuple[int, int, int] | None:
@@ -52,6 +61,8 @@ class Reader:
         schema = copy.deepcopy(load_schema())
         metadata = schema["properties"]["metadata"]["properties"]
         metadata["schemaVersion"] = {"type": "string", "pattern": rf"^{CURRENT[0]}\.[0-{CURRENT[1]}]\.\d+$"}
+        site = schema["properties"]["site"]
+        schema["properties"]["site"] = {"anyOf": [site, {"type": "null"}]}  # an older record of an unknown spider
         self.validator = jsonschema_rs.validator_for(schema)
 
     @staticmethod

@@ -354,6 +354,7 @@ class SampleSite:
                 "version": None,
                 "previousHash": None,
             },
+            "site": "www.bannedbook.org",  # the site imitated, whatever host serves the sample
         }
 
     def _body_lines(self, article: SampleArticle, script: int) -> list[str]:

@@ -68,6 +68,11 @@ class Site:
     default_language: tuple[str, str] = ("zh-CN", "zh-TW")  # the simplified and traditional editions
 
     @property
+    def host(self) -> str:
+        """The site's own host: every record's ``site``, whichever mirror it was fetched from."""
+        return urlsplit(self.root).hostname or self.root
+
+    @property
     def local_zone(self) -> tzinfo:
         zone = datetime.strptime(self.local_utc_offset, "%z").tzinfo
         assert zone is not None
