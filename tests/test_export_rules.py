@@ -274,3 +274,26 @@ def test_a_reextraction_beside_the_runs_gives_the_mended_records(tmp_path: Path,
     ]
     assert changed, "the selector change changed no record"
     assert all(rows[a]["articleBody"] == mended[a]["articleBody"] for a in rows)
+
+
+def test_several_spiders_make_one_snapshot_keyed_by_site_and_article(tmp_path: Path) -> None:
+    article = SITE.public_ids[0]
+    mine = record(article, "2026-01-01T00:00:00Z")
+    theirs = {**record(article, "2026-01-01T00:00:00Z", "另一个网站的同号文章。"), "site": "www.example.org"}
+    theirs["metadata"] = {**theirs["metadata"], "spider": "other"}
+    run_file(tmp_path / "output" / "bannedbook", "20260101T000000Z", [mine])
+    run_file(tmp_path / "output" / "other", "20260101T000000Z", [theirs])
+    result = export("--spider", "bannedbook", "--spider", "other", "--state", "none", "--format", "jsonl", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    target = tmp_path / "output" / "bannedbook+other-dataset"
+    rows = [json.loads(line) for line in (target / "data" / "train.jsonl").read_text("utf-8").splitlines()]
+    assert [(r["site"], r["articleId"]) for r in rows] == [
+        ("www.bannedbook.org", article),
+        ("www.example.org", article),
+    ]
+    card = (target / "README.md").read_text("utf-8")
+    assert "| www.bannedbook.org | 1 |" in card and "| www.example.org | 1 |" in card
+    both = export("--spider", "bannedbook", "--spider", "other", "--input", str(tmp_path / "output" / "other"))
+    assert both.returncode == 2 and "--input reads one spider's folder" in both.stderr
+    every = export("--spider", "all", "--state", "none", cwd=tmp_path)  # every site file's spider: bannedbook
+    assert every.returncode == 0 and (tmp_path / "output" / "bannedbook-dataset" / "data").is_dir(), every.stderr

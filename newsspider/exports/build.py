@@ -30,10 +30,10 @@ FETCH = 1000  # chosen records read back per round (one query for those in the r
 
 @dataclass
 class Plan:
-    spider: str
+    spiders: list[str]
     files: list[Path]
-    table_uri: str | None  # a PostgreSQL state whose records table is read after the files
-    skip_runs: list[str]  # its runs that have not ended
+    table_uri: str | None  # a PostgreSQL state whose records table is read after the files, per spider
+    skip_runs: dict[str, list[str]]  # per spider, its runs there that have not ended
     fmt: str
     all_versions: bool
     since: str | None
@@ -99,11 +99,12 @@ def observe(plan: Plan, index: ObservationIndex, reader: Reader, built: Built) -
     if plan.table_uri:
         store = _table(plan)
         try:
-            for version, record in store.stream_records(plan.spider, plan.skip_runs):
-                if _valid(record, reader, built.skipped) is not None:
-                    built.read += 1
-                    keep = matches(record, plan.since, plan.sections, plan.languages)
-                    index.add(record, len(plan.files), version, keep)
+            for n, spider in enumerate(plan.spiders):
+                for version, record in store.stream_records(spider, plan.skip_runs.get(spider, [])):
+                    if _valid(record, reader, built.skipped) is not None:
+                        built.read += 1
+                        keep = matches(record, plan.since, plan.sections, plan.languages)
+                        index.add(record, len(plan.files) + n, version, keep)
         finally:
             store.close()
 
@@ -115,14 +116,18 @@ def chosen_records(plan: Plan, positions: Iterable[Position], reader: Reader) ->
     positions = iter(positions)
     try:
         while chunk := list(islice(positions, FETCH)):
-            keys = [(p.article_id, p.offset) for p in chunk if p.source == len(plan.files)]
-            table = store.records_at(plan.spider, keys) if keys and store is not None else {}
+            table: dict[tuple[int, str, int], dict[str, Any]] = {}
+            for n, spider in enumerate(plan.spiders):
+                keys = [(p.article_id, p.offset) for p in chunk if p.source == len(plan.files) + n]
+                if keys and store is not None:
+                    found = store.records_at(spider, keys)
+                    table.update(((len(plan.files) + n, a, v), record) for (a, v), record in found.items())
             for p in chunk:
                 try:
                     if p.source < len(plan.files):
                         record = files.record(plan.files[p.source], p.offset)
                     else:
-                        record = table.get((p.article_id, p.offset)) or {}
+                        record = table.get((p.source, p.article_id, p.offset)) or {}
                 except ValueError:
                     record = {}
                 if record.get("articleId") != p.article_id or reader.upgrade(record) is None:

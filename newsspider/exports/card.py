@@ -48,7 +48,7 @@ def _table(title: str, counts: Counter[str]) -> list[str]:
 def render(
     built: Any,
     *,
-    spider: str,
+    spiders: list[str],
     fmt: str,
     files: list[str],
     sources: list[str],
@@ -61,7 +61,10 @@ def render(
     split = "train"
     pattern = f"data/{split}-*.parquet" if fmt == "parquet" else f"data/{split}.jsonl"
     rows, articles, duplicates, skipped = built.rows, built.articles, built.duplicates, built.skipped
-    site = sites.get(spider) if spider in sites.names() else None
+    known = [sites.get(name) for name in spiders if name in sites.names()]
+    site = known[0] if len(spiders) == 1 and known else None
+    spider = "+".join(spiders)
+    origin = "; ".join(s.description for s in known) if len(known) == len(spiders) else ", ".join(spiders)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     front = [
         "---",
@@ -87,7 +90,7 @@ def render(
         "",
         f"# {spider} news articles",
         "",
-        f"News articles crawled from {site.description if site else spider}, "
+        f"News articles crawled from {origin}, "
         f"by [newsspider](https://github.com/newsspider/newsspider): {rows} rows, "
         f"{articles} articles, {'each distinct version once' if all_versions else 'each as last observed'}. "
         "Records follow the newsspider article schema "

@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from newsspider import config
+from newsspider import config, sites
 from newsspider.errors import BadInput, StateError, Unreachable
 from newsspider.exports import card, sources, target
 from newsspider.exports.build import Plan, build
@@ -51,37 +51,55 @@ def _state_uri(given: str | None, spider: str, overrides: dict[str, str]) -> str
     return config.fill("NEWSSPIDER_STATE_URI", uri, {"name": spider}) if uri else None
 
 
+def _spiders(given: list[str]) -> list[str]:
+    """The spiders named (``all``: every site's), in the order given, each once."""
+    names = [name for item in given for name in (sites.names() if item == "all" else [item])]
+    return list(dict.fromkeys(names)) or ["bannedbook"]
+
+
 def _plan(args: argparse.Namespace) -> tuple[Plan, list[str], list[sources.Unfinished]]:
     """What to read (finished runs only), or bad input."""
     overrides = config.command_line_settings(args.set)
     settings = config.project_settings(overrides)
-    folder = args.input or Path("output") / args.spider
-    if args.input is not None and not folder.is_dir():
-        raise BadInput(f"--input {folder}: no such folder")
-    files = sources.output_files(folder) if folder.is_dir() else []
-    uri = _state_uri(args.state, args.spider, overrides)
-    table = uri if uri and sources.is_postgres(uri) else None
-    statuses = sources.sqlite_run_statuses(uri, args.spider) if uri and not table else {}
-    files, left_out = sources.finished_files(files, statuses)
-    skip_runs: list[str] = []
-    names = [str(p) for p in files]
-    if table:
-        from newsspider.redact import redacted
-        from newsspider.state.postgres import PostgresStateStore
+    spiders = _spiders(args.spider)
+    if args.input is not None and len(spiders) > 1:
+        raise BadInput("--input reads one spider's folder; with several --spider, each reads output/<spider>")
+    if args.input is not None and not args.input.is_dir():
+        raise BadInput(f"--input {args.input}: no such folder")
+    files: list[Path] = []
+    left_out: list[sources.Unfinished] = []
+    tables: list[str] = []
+    skip_runs: dict[str, list[str]] = {}
+    for spider in spiders:
+        folder = args.input or Path("output") / spider
+        uri = _state_uri(args.state, spider, overrides)
+        table = uri if uri and sources.is_postgres(uri) else None
+        statuses = sources.sqlite_run_statuses(uri, spider) if uri and not table else {}
+        kept, left = sources.finished_files(sources.output_files(folder) if folder.is_dir() else [], statuses)
+        files += kept
+        left_out += left
+        if table:
+            from newsspider.state.postgres import PostgresStateStore
 
-        store = PostgresStateStore(table, retry_for=0)
-        try:
-            skip_runs = store.running_runs(args.spider)
-        finally:
-            store.close()
-        names.append(f"{redacted(table)} (records table)")
-        left_out += [
-            sources.Unfinished(f"run {r} (records table)", "still going, or ended unfinished") for r in skip_runs
-        ]
+            store = PostgresStateStore(table, retry_for=0)
+            try:
+                skip_runs[spider] = store.running_runs(spider)
+            finally:
+                store.close()
+            tables.append(table)
+            left_out += [
+                sources.Unfinished(f"run {r} of {spider} (records table)", "still going, or ended unfinished")
+                for r in skip_runs[spider]
+            ]
+    names = [str(p) for p in files]
+    if tables:
+        from newsspider.redact import redacted
+
+        names.append(f"{redacted(tables[0])} (records table)")
     plan = Plan(
-        spider=args.spider,
+        spiders=spiders,
         files=files,
-        table_uri=table,
+        table_uri=tables[0] if tables else None,
         skip_runs=skip_runs,
         fmt=args.format,
         all_versions=args.all_versions,
@@ -101,7 +119,12 @@ def _fail(message: str, status: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m newsspider export", description=__doc__.splitlines()[0])
-    parser.add_argument("--spider", default="bannedbook")
+    parser.add_argument(
+        "--spider",
+        action="append",
+        default=[],
+        help="whose records (default bannedbook); repeatable, or 'all': one snapshot keyed by (site, articleId)",
+    )
     parser.add_argument("--input", type=Path, help="the run outputs' folder (default: output/<spider>)")
     parser.add_argument(
         "--state",
@@ -121,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-duplicates", action="store_true", help="skip the near-duplicate marking")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting, as -s")
     args = parser.parse_args(argv)
-    destination = args.output or Path("output") / f"{args.spider}-dataset"
+    destination = args.output or Path("output") / f"{'+'.join(_spiders(args.spider))}-dataset"
     try:
         plan, names, left_out = _plan(args)
         target.check(destination)
@@ -144,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             (building / "README.md").write_text(
                 card.render(
                     built,
-                    spider=args.spider,
+                    spiders=plan.spiders,
                     fmt=args.format,
                     files=[str(p.relative_to(building)) for p in built.files],
                     sources=names,
@@ -173,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         what = (
             f"none of {built.read} records matches the filters"
             if built.read
-            else f"no record in {', '.join(names) or (args.input or Path('output') / args.spider)}"
+            else f"no record in {', '.join(names) or args.input or 'output/' + ', output/'.join(plan.spiders)}"
         )
         return _fail(f"nothing to export: {what}" + (f"; skipped: {skipped}" if skipped else ""), 1)
     print(
