@@ -211,3 +211,19 @@ def test_on_a_pipe_a_line_is_completed_only_once_its_record_is_counted(state_fai
     slot.file.close()
     os.close(read)
     os.close(write)
+
+
+def test_on_a_pipe_a_newline_that_cannot_be_written_fails_the_output(monkeypatch):
+    """The reader went away between a record and its newline: the run's output has failed."""
+    read, write = os.pipe()
+    crawler = project_crawler(FEEDS={f"/dev/fd/{write}": {"format": "jsonlines"}})
+    feeds = crawler.get_extension(DurableFeedExporter)
+    feeds.open_spider(BannedbookSpider.from_crawler(crawler, start_urls="http://127.0.0.1:1/x/"))
+    failures = []
+    monkeypatch.setattr(feeds, "fail", failures.append)  # the stop itself needs a running engine
+    crawler.signals.connect(lambda item: os.close(read), signal=record_written, weak=False)
+    feeds.item_scraped(record("1"), None)
+    assert len(failures) == 1 and "Broken pipe" in failures[0], failures
+    (slot,) = feeds.slots
+    slot.file.close()
+    os.close(write)
