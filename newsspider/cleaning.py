@@ -47,8 +47,11 @@ def compiled_css(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
-def clean_article_html(html: str, strip_selectors: dict[str, list[str]], base_url: str) -> CleanedArticle:
-    """Strip every ``strip_selectors`` match, comments and credit lines; return what is left."""
+def clean_article_html(
+    html: str, strip_selectors: dict[str, list[str]], base_url: str, image_credit: tuple[str, ...] = ()
+) -> CleanedArticle:
+    """Strip every ``strip_selectors`` match, comments and credit lines; return what is left (images'
+    photo credits found by the ``image_credit`` selectors inside their captions)."""
     stripped: Counter = Counter()
     # Stray document tags end libxml2's parse early and control characters make lxml refuse
     # the string: neither may cost us the article text.
@@ -56,11 +59,15 @@ def clean_article_html(html: str, strip_selectors: dict[str, list[str]], base_ur
     wrapper = _parse_fragment(html)
     if wrapper is None:
         return CleanedArticle(html="", text="", images=[], stripped=stripped)
-    return _clean(wrapper, strip_selectors, base_url, stripped)
+    return _clean(wrapper, strip_selectors, base_url, stripped, image_credit)
 
 
 def clean_article_element(
-    entry: etree._Element, html: str, strip_selectors: dict[str, list[str]], base_url: str
+    entry: etree._Element,
+    html: str,
+    strip_selectors: dict[str, list[str]],
+    base_url: str,
+    image_credit: tuple[str, ...] = (),
 ) -> CleanedArticle:
     """:func:`clean_article_html` on the entry element the loader already parsed (which it takes
     out of its page) and serialised as ``html``: the same result without parsing it again."""
@@ -68,15 +75,19 @@ def clean_article_element(
     entry.tail = None
     wrapper.append(entry)
     try:
-        return _clean(wrapper, strip_selectors, base_url, Counter())
+        return _clean(wrapper, strip_selectors, base_url, Counter(), image_credit)
     except ValueError:
         # A control character the parse kept in an attribute, which lxml will not set again: the
         # text path (which drops such characters first) gives the result, as it would have.
-        return clean_article_html(html, strip_selectors, base_url)
+        return clean_article_html(html, strip_selectors, base_url, image_credit)
 
 
 def _clean(
-    wrapper: etree._Element, strip_selectors: dict[str, list[str]], base_url: str, stripped: Counter
+    wrapper: etree._Element,
+    strip_selectors: dict[str, list[str]],
+    base_url: str,
+    stripped: Counter,
+    image_credit: tuple[str, ...],
 ) -> CleanedArticle:
     for comment in wrapper.xpath("//comment()"):
         _drop(comment)
@@ -102,7 +113,7 @@ def _clean(
     return CleanedArticle(
         html=body_html,
         text="\n".join(text_lines(content)),
-        images=extract_images(content, base_url),
+        images=extract_images(content, base_url, image_credit),
         stripped=stripped,
     )
 
@@ -244,8 +255,12 @@ def text_lines(root: etree._Element) -> list[str]:
     return lines
 
 
-def extract_images(root: etree._Element, base_url: str) -> list[dict[str, str | None]]:
-    """Absolute image URLs in document order, each with its ``图：`` caption paragraph if any."""
+def extract_images(
+    root: etree._Element, base_url: str, image_credit: tuple[str, ...] = ()
+) -> list[dict[str, str | None]]:
+    """Absolute image URLs in document order, each with its caption (a ``figcaption``, a ``图：``
+    paragraph) and the photo credit the ``image_credit`` selectors find in the caption, if any."""
+    credit_css = compiled_css(", ".join(image_credit)) if image_credit else None
     images: list[dict[str, str | None]] = []
     seen: set[str] = set()
     for img in root.iter("img"):
@@ -257,7 +272,7 @@ def extract_images(root: etree._Element, base_url: str) -> list[dict[str, str | 
         if url is None or url in seen or not url.lower().startswith(WEB_SCHEMES):
             continue
         seen.add(url)
-        images.append({"url": url, "caption": _caption_for(img)})
+        images.append({"url": url, **_caption_for(img, credit_css)})
     return images
 
 
@@ -266,21 +281,45 @@ def _is_image_source(value: str | None) -> bool:
     return bool(value) and not value.startswith(("data:", "javascript:"))
 
 
-def _caption_for(img: etree._Element) -> str | None:
+def _caption_for(img: etree._Element, credit_css: CSSSelector | None) -> dict[str, str | None]:
     block = img.getparent()
     while block is not None and block.tag not in BLOCK_TAGS:
         block = block.getparent()
     if block is None:
-        return None
+        return {"caption": None, "credit": None}
     explicit = block.xpath(".//figcaption | .//*[contains(@class, 'wp-caption-text')]")
     if explicit:
-        return normalize_space(_text(explicit[0]))
+        credits = credit_css(explicit[0]) if credit_css is not None else []
+        return {
+            "caption": normalize_space(_text_outside(explicit[0], credits)),
+            "credit": normalize_space(" ".join(_text(credit) for credit in credits)),
+        }
     own = normalize_space(_text(block))
     if own and _CAPTION_RE.search(own):
-        return own
+        return {"caption": own, "credit": None}
     following = block.getnext()
     if following is not None and isinstance(following.tag, str):
         text = normalize_space(_text(following))
         if text and _CAPTION_RE.search(text):
-            return text
-    return None
+            return {"caption": text, "credit": None}
+    return {"caption": None, "credit": None}
+
+
+def _text_outside(element: etree._Element, excluded: list[etree._Element]) -> str:
+    """The text of ``element`` without that of the ``excluded`` elements in it (their tails kept)."""
+    if not excluded:
+        return _text(element)
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        if node.text and not any(node is e for e in excluded):
+            parts.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and not any(child is e for e in excluded):
+                walk(child)
+            parts.append(" ")  # a caption's spans are separate phrases
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element)
+    return "".join(parts)

@@ -128,6 +128,17 @@ def _selectors(value: Any) -> dict[str, list[str] | None]:
     return {kind: None if selectors is None else list(selectors) for kind, selectors in kinds.items()}
 
 
+def _css_list(value: Any) -> list[str]:
+    from newsspider.cleaning import compiled_css
+
+    selectors = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(selectors, (list, tuple)) or not all(isinstance(s, str) for s in selectors):
+        raise ValueError
+    for selector in selectors:
+        compiled_css(selector)
+    return list(selectors)
+
+
 def _since(value: Any) -> str | None:
     """``YYYY-MM-DD`` -> ``YYYYMMDD``, the form dates take in article URLs."""
     if value in (None, "", "None"):
@@ -188,6 +199,7 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_RELATED_DEPTH": Rule(_related_depth, "a whole number >= 0, or -1 / unlimited"),
     "NEWSSPIDER_STRIP_SELECTORS": Rule(_selectors, "a JSON object of kind -> list of CSS selectors (or null)"),
     "NEWSSPIDER_STRIP_SELECTORS_BASE": Rule(_selectors, "a JSON object of kind -> list of CSS selectors (or null)"),
+    "NEWSSPIDER_IMAGE_CREDIT_SELECTORS": Rule(_css_list, "a JSON list of CSS selectors"),
     "NEWSSPIDER_RECORD_RUN": Rule(_boolean, "True or False"),
     "NEWSSPIDER_DEFAULT_FEED": Rule(_text, 'a feed URI, or "" for none'),
     "NEWSSPIDER_REPORT_ENABLED": Rule(_boolean, "True or False"),

@@ -29,3 +29,4 @@ class Article:
     relatedArticles: list[dict[str, str]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     site: str | None = None  # added in 1.3.0: fields are added at the end
+    dateModified: str | None = None  # added in 1.4.0

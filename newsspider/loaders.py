@@ -27,7 +27,6 @@ from newsspider.processors import (
     might_be_credit,
     normalize_space,
     publication_date,
-    site_date_text,
     strip_site_suffix,
     tag_name,
     unique,
@@ -55,6 +54,8 @@ def related_article(value: dict[str, str | None], loader_context: dict) -> dict[
     if not url or not headline:
         return None
     parsed = loader_context["site"].parse_article_url(url)
+    if parsed is not None and parsed.article_id == loader_context.get("article_id"):
+        return None  # a related list that opens with the article itself
     return {"url": url, "headline": headline, "articleId": parsed.article_id if parsed else None}
 
 
@@ -63,21 +64,46 @@ def _compiled_xpath(expression: str) -> etree.XPath:
     return etree.XPath(expression)
 
 
+def _string(found: Any) -> str:
+    """An attribute's value or an element's text: paths may end either way."""
+    return str(found) if isinstance(found, str) else found.text_content()
+
+
 def _values(root: Any, *xpaths: str) -> list[str]:
-    """Attribute values at absolute paths (head metadata), in the order of ``xpaths``."""
-    return [str(value) for xpath in xpaths for value in _compiled_xpath(xpath)(root)]
+    """Values at absolute paths (head metadata, mostly attributes), in the order of ``xpaths``."""
+    return [_string(found) for xpath in xpaths for found in _compiled_xpath(xpath)(root)]
 
 
 def _texts(element: Any, xpath: str) -> list[str]:
-    """Text content of each node ``xpath`` finds from ``element`` (none without an element)."""
+    """Text content (or attribute value) of each node ``xpath`` finds from ``element`` (none
+    without an element)."""
     if element is None:
         return []
-    return [node.text_content() for node in _compiled_xpath(xpath)(element)]
+    return [_string(found) for found in _compiled_xpath(xpath)(element)]
+
+
+def _byline(entry: Any, site: Site) -> list[dict[str, str]]:
+    """``{name, nameRaw}`` of each name in the site's byline blocks (the block's text is the raw)."""
+    if entry is None or site.byline is None:
+        return []
+    return [
+        {"name": name, "nameRaw": _string(block)}
+        for block in _compiled_xpath(site.byline)(entry)
+        for name in _texts(block, site.byline_name)
+    ]
 
 
 def published_in_site_zone(value: str | None, loader_context: dict) -> str | None:
     """:func:`publication_date` with the site's zone for local times."""
     return publication_date(value, loader_context["site"].local_utc_offset)
+
+
+def author_entry(value: str | dict[str, str] | None) -> list[dict[str, str]] | dict[str, str] | None:
+    """A credit line's authors, or a byline's ``{name, nameRaw}`` with its whitespace normalised."""
+    if isinstance(value, dict):
+        name, raw = normalize_space(value.get("name")), normalize_space(value.get("nameRaw"))
+        return {"name": name, "nameRaw": raw or name} if name else None
+    return credit_authors(value)
 
 
 def _publication_raw(offset: str, *candidates: str | None) -> str | None:
@@ -113,7 +139,8 @@ class ArticleLoader(ItemLoader):
     inLanguage_in = MapCompose(language_tag)
     headline_in = MapCompose(strip_site_suffix)
     datePublished_in = MapCompose(published_in_site_zone)
-    authors_in = MapCompose(credit_authors)
+    dateModified_in = MapCompose(published_in_site_zone)
+    authors_in = MapCompose(author_entry)
     authors_out = Compose(unique_authors)
     source_in = MapCompose(credit_source)
     editor_in = MapCompose(credit_editor)
@@ -155,7 +182,7 @@ def load_article(response: TextResponse, site: Site) -> Article | None:
         selector = Selector(body=response.body, encoding=response.encoding, type="html", base_url=base_url)
     else:
         selector = Selector(text="", type="html", base_url=base_url)  # parsel wants text for an empty page
-    loader = ArticleLoader(response=response, selector=selector, site=site)
+    loader = ArticleLoader(response=response, selector=selector, site=site, article_id=parsed.article_id)
     root = selector.root
     entry = next(iter(compiled_css(site.entry)(root)), None)
     loader.add_value("url", response.url)
@@ -175,14 +202,16 @@ def load_article(response: TextResponse, site: Site) -> Article | None:
     published = _publication_raw(
         site.local_utc_offset,
         next(iter(_values(root, site.published_time)), None),
-        site_date_text(next(iter(_texts(entry, site.date_line_from_entry)), None)),
+        site.date_line_text(next(iter(_texts(entry, site.date_line_from_entry)), None)),
         _listed_time(response, parsed.date),
         parsed.date,
     )
     loader.add_value("datePublished", published)
     loader.add_value("datePublishedRaw", published)
+    loader.add_value("dateModified", _values(root, site.modified_time))
 
     credit_lines = [text for text in _texts(entry, site.credit_blocks) if might_be_credit(text)]
+    loader.add_value("authors", _byline(entry, site))
     loader.add_value("authors", credit_lines)
     loader.add_value("source", credit_lines)
     loader.add_value("editor", credit_lines)

@@ -30,6 +30,7 @@ class CleaningPipeline:
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
         self.strip_selectors: dict[str, list[str]] = config.strip_selectors(crawler.settings)
+        self.image_credit = tuple(config.setting(crawler.settings, "NEWSSPIDER_IMAGE_CREDIT_SELECTORS"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:
@@ -40,9 +41,11 @@ class CleaningPipeline:
         html = adapter.get("articleBodyHtml") or ""
         parsed = getattr(item, "__dict__", {}).pop(PARSED_ENTRY, None)
         if parsed is not None and parsed[0] is html:
-            cleaned = clean_article_element(parsed[1], html, self.strip_selectors, adapter.get("url") or "")
+            cleaned = clean_article_element(
+                parsed[1], html, self.strip_selectors, adapter.get("url") or "", self.image_credit
+            )
         else:  # no parsed entry, or the HTML was changed since: parse it
-            cleaned = clean_article_html(html, self.strip_selectors, adapter.get("url") or "")
+            cleaned = clean_article_html(html, self.strip_selectors, adapter.get("url") or "", self.image_credit)
         adapter["articleBodyHtml"] = cleaned.html
         adapter["articleBody"] = cleaned.text
         adapter["images"] = cleaned.images

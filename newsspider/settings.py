@@ -147,5 +147,7 @@ NEWSSPIDER_SITEMAP_QUEUE = 1000
 # Users add to it with NEWSSPIDER_STRIP_SELECTORS, as Scrapy merges its *_BASE settings.
 NEWSSPIDER_STRIP_SELECTORS_BASE: dict[str, list[str]] = {}  # each site's, set by its spider (Site.settings)
 NEWSSPIDER_STRIP_SELECTORS: dict[str, list[str]] = {}
+# Where an image's caption holds its photo credit (CSS inside the caption); each site's, set by its spider.
+NEWSSPIDER_IMAGE_CREDIT_SELECTORS: list[str] = []
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -62,7 +62,9 @@ def test_cleaning_strips_every_kind_and_counts_it():
     crawler = project_crawler()
     item = CleaningPipeline(crawler).process_item(raw_item())
     assert item.articleBody == "正文第一段，标签留在文中。\n图片说明 图：路透社\n正文第二段\n换行后的文字。"
-    assert item.images == [{"url": "https://www.bannedbook.org/img/a.jpg", "caption": "图片说明 图：路透社"}]
+    assert item.images == [
+        {"url": "https://www.bannedbook.org/img/a.jpg", "caption": "图片说明 图：路透社", "credit": None}
+    ]
     assert item.metadata["contentHash"].startswith("sha256:")
     for gone in (
         "notice",

@@ -41,7 +41,11 @@ SCHEMA = pa.schema(
         pa.field("articleBodyHtml", _text, nullable=False),
         pa.field(
             "images",
-            pa.list_(pa.struct([pa.field("url", _text, nullable=False), pa.field("caption", _text)])),
+            pa.list_(
+                pa.struct(
+                    [pa.field("url", _text, nullable=False), pa.field("caption", _text), pa.field("credit", _text)]
+                )
+            ),
             nullable=False,
         ),
         pa.field(
@@ -72,6 +76,7 @@ SCHEMA = pa.schema(
             nullable=False,
         ),
         pa.field("site", _text),  # null for a record older than 1.3.0 of a spider no site file names
+        pa.field("dateModified", _text),
         # Not in a crawl's records: the first article this one repeats (exactly or nearly), or null.
         pa.field("duplicateOf", _text),
     ]

@@ -43,8 +43,20 @@ def _site(record: dict[str, Any]) -> None:
     record.setdefault("site", sites.get(spider).host if spider in sites.names() else None)
 
 
+def _modified_and_credits(record: dict[str, Any]) -> None:
+    record.setdefault("dateModified", None)
+    for image in record.get("images") or []:
+        if isinstance(image, dict):
+            image.setdefault("credit", None)
+
+
 # Minor version -> what it added, as a step that fills the added fields (with null, unless known).
-ADDED: dict[int, Callable[[dict[str, Any]], None]] = {1: _metadata_versions, 2: _related_article_ids, 3: _site}
+ADDED: dict[int, Callable[[dict[str, Any]], None]] = {
+    1: _metadata_versions,
+    2: _related_article_ids,
+    3: _site,
+    4: _modified_and_credits,
+}
 
 
 def schema_version(record: dict[str, Any]) -> tuple[int, int, int] | None:

@@ -355,6 +355,7 @@ class SampleSite:
                 "previousHash": None,
             },
             "site": "www.bannedbook.org",  # the site imitated, whatever host serves the sample
+            "dateModified": None,  # the template has no article:modified_time
         }
 
     def _body_lines(self, article: SampleArticle, script: int) -> list[str]:
@@ -374,7 +375,7 @@ class SampleSite:
         src = article.image["src"]
         url = base + src if src.startswith("/") else src
         caption = self._caption_text(article, script) if article.image["caption"] else None
-        return [{"url": url, "caption": caption}]
+        return [{"url": url, "caption": caption, "credit": None}]
 
     @staticmethod
     def _author_raw(article: SampleArticle, script: int) -> str:

@@ -15,6 +15,8 @@ from datetime import datetime, tzinfo
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from newsspider.processors import site_date_text
+
 
 class ArticleUrl(NamedTuple):
     """What an article URL says of its article before the page is fetched."""
@@ -33,9 +35,10 @@ class Site:
     description: str  # one sentence for the dataset card: what the site is
     start_paths: tuple[str, ...]  # listings crawled when the spider is given no start URLs
     # Article URLs: is this an article and who is it (None for anything else); the plain page to
-    # fetch for it, in the given script (no AMP, no tracking).
+    # fetch for it, in the given script (no AMP, no tracking; None for a script whose URL cannot be
+    # derived, as where each edition has its own slug).
     parse_article_url: Callable[[str], ArticleUrl | None]
-    article_url: Callable[..., str]
+    article_url: Callable[..., str | None]
     # The feed of a listing's archive (None when it has none): discovered beside the listing.
     feed_url: Callable[[str], str | None]
     # Listing pages: article links and the next page (CSS, then an XPath for what CSS cannot say).
@@ -56,7 +59,7 @@ class Site:
     canonical: str
     language: tuple[str, ...]
     published_time: str
-    date_line_from_entry: str  # a visible date (and time) line, read in the site's zone
+    date_line_from_entry: str  # a visible date (and time) line (or an attribute), read in the site's zone
     credit_blocks: str
     tags: str
     description_meta: tuple[str, ...]
@@ -64,6 +67,16 @@ class Site:
     site_name_suffix_re: re.Pattern[str]  # what the site appends to titles
     local_utc_offset: str  # the site's zone, for times the pages give without one: "+08:00"
     strip_selectors: dict[str, list[str]] = field(default_factory=dict)  # cleaning, by kind
+    # The date line's date and time (e.g. 'YYYY年MM月DD日 HH:MM', or an ISO value), from its text.
+    date_line_text: Callable[[str | None], str | None] = site_date_text
+    modified_time: str = "/html/head/meta[@property='article:modified_time']/@content"
+    # A byline beside the text (XPath from the entry to each author's block, then to the name in
+    # it); credit lines inside the text are read besides (credit_blocks).
+    byline: str | None = None
+    byline_name: str = "."
+    # The photo credit inside an image's caption (CSS, e.g. the caption's second span): images'
+    # ``credit``, kept out of their ``caption``. The spider sets it as NEWSSPIDER_IMAGE_CREDIT_SELECTORS.
+    image_credit: tuple[str, ...] = ()
     card_notes: str = ""  # what a dataset card says of the site's selection and its biases
     default_language: tuple[str, str] = ("zh-CN", "zh-TW")  # the simplified and traditional editions
 
@@ -81,7 +94,10 @@ class Site:
     def settings(self) -> dict[str, object]:
         """The settings the site's spider (and re-extraction for it) sets, at the spider's priority:
         ``-s`` still overrides them."""
-        return {"NEWSSPIDER_STRIP_SELECTORS_BASE": self.strip_selectors}
+        return {
+            "NEWSSPIDER_STRIP_SELECTORS_BASE": self.strip_selectors,
+            "NEWSSPIDER_IMAGE_CREDIT_SELECTORS": list(self.image_credit),
+        }
 
     def start_urls(self, root: str | None = None) -> list[str]:
         """The default start URLs, on ``root`` (a mirror) or the site's own host."""

@@ -42,7 +42,9 @@ class Failures:
             self.logger.info("Article not fetched: %s (%s)", request.url, reason)
             return
         parsed = self.site.parse_article_url(request.url)
-        if parsed is None or parsed.traditional:
+        # The other edition, where the site can name it from the URL (not where each has its own slug).
+        mirror = self.site.article_url(request.url, traditional=True) if parsed and not parsed.traditional else None
+        if mirror is None:
             self._count("articles/unreachable")
             self._count(f"articles/failed/{reason}")
             self._failed(request.url, reason)
@@ -52,7 +54,7 @@ class Failures:
         self._count("requests/article/fallback_traditional")
         meta = request.meta
         fallback = self._article_request(
-            self.site.article_url(request.url, traditional=True),
+            mirror,
             meta.get("via", "start"),
             meta.get("depth_hops", 0),
             meta.get("start_url"),
