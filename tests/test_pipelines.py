@@ -148,7 +148,7 @@ def clean(item):
         (raw_item(headline="  "), "missing_headline"),
         (raw_item(articleBodyHtml="<div class='entry'><ul class='texttj'><li>翻墙</li></ul></div>"), "empty_body"),
         (raw_item(articleBodyHtml=None), "empty_body"),
-        (raw_item(articleId="abc"), "invalid/articleId/pattern"),
+        (raw_item(articleId="20 52"), "invalid/articleId/pattern"),
         (raw_item(datePublished="June 20"), "invalid/datePublished/pattern"),
         (raw_item(url="javascript:alert(1)"), "invalid/url/pattern"),
         (raw_item(inLanguage=None), "invalid/inLanguage/type"),
