@@ -33,13 +33,14 @@ def html_response(name: str, url: str) -> HtmlResponse:
     return HtmlResponse(url=url, body=(FIXTURES / name).read_bytes(), encoding="utf-8")
 
 
-def project_crawler(**overrides):
-    """A crawler carrying the project's own settings (pipelines, strip selectors); the crawl
-    state is off unless asked for, so that no test opens the project's own state file."""
+def project_crawler(spider: type = BannedbookSpider, **overrides):
+    """A crawler carrying the project's own settings and its spider's site's (pipelines, strip
+    selectors); the crawl state is off unless asked for, so that no test opens the project's own
+    state file."""
     values = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
     values["NEWSSPIDER_STATE_ENABLED"] = False
     values.update(overrides)
-    crawler = get_crawler(BannedbookSpider, values)
+    crawler = get_crawler(spider, values)
     crawler.stats.open_spider()
     return crawler
 

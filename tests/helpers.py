@@ -9,14 +9,15 @@ from scrapy.http import TextResponse
 
 from newsspider.loaders import load_article
 from newsspider.pipelines import CleaningPipeline, ValidationPipeline
+from newsspider.sites import Site
 from newsspider.sites.bannedbook import SITE as BANNEDBOOK
 from tests.conftest import project_crawler
 
 
-def extract(response: TextResponse, crawler=None) -> dict[str, Any]:
-    """Loader, then the cleaning and validation pipelines, as a crawl runs them."""
+def extract(response: TextResponse, crawler=None, site: Site = BANNEDBOOK) -> dict[str, Any]:
+    """Loader, then the cleaning and validation pipelines, as a crawl of ``site`` runs them."""
     crawler = crawler or project_crawler()
-    item = load_article(response, BANNEDBOOK)
+    item = load_article(response, site)
     item = CleaningPipeline(crawler).process_item(item)
     item = ValidationPipeline(crawler).process_item(item)
     return ItemAdapter(item).asdict()

@@ -10,7 +10,7 @@ from newsspider.sites.base import ArticleUrl, Site
 __all__ = ["ArticleUrl", "Site", "get", "names"]
 
 # One entry per site file: adding a site is adding its module name here.
-SITE_MODULES: tuple[str, ...] = ("bannedbook",)
+SITE_MODULES: tuple[str, ...] = ("bannedbook", "rfi")
 
 
 def names() -> tuple[str, ...]:
