@@ -22,8 +22,8 @@ from newsspider import settings as project_settings
 from newsspider.loaders import load_article
 from newsspider.pipelines import CleaningPipeline, ValidationPipeline
 from newsspider.samplesite.generator import SampleSite
-from newsspider.sites.bannedbook import SITE as BANNEDBOOK
 from newsspider.spiders.bannedbook import BannedbookSpider
+from newsspider.spiders.rfi import RfiSpider
 
 BASE = "http://127.0.0.1:8000"
 
@@ -58,6 +58,15 @@ def real_chrome_page() -> tuple[str, bytes]:
     return FRAGMENT_URL, page.encode("utf-8")
 
 
+# RFI Chinese's real article page (../shared/corpus/rfi/), at its canonical URL.
+RFI_PAGE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "rfi" / "article-t-dome-20251130.html"
+RFI_URL = (
+    "https://www.rfi.fr/cn/%E6%94%BF%E6%B2%BB/20251130-%E5%8F%B0%E6%B9%BE%E5%A2%9E%E5%8A%A0400%E4%BA%BF"
+    "%E7%BE%8E%E5%85%83%E5%9B%BD%E9%98%B2%E5%BC%80%E6%94%AF-%E5%8A%A0%E9%80%9F%E9%83%A8%E7%BD%B2t-dome"
+    "%E9%98%B2%E7%A9%BA%E7%B3%BB%E7%BB%9F"
+)
+
+
 def small_pages(pages: list[tuple[str, bytes, dict]]) -> list[tuple[str, bytes, dict]]:
     """The same sample articles without the site's chrome (its head, the entry and little else):
     pages of about 5 KB, where what a page costs whatever its size dominates."""
@@ -76,17 +85,18 @@ class Ours:
 
     name = "newsspider (parse + loader + cleaning + validation)"
 
-    def __init__(self) -> None:
+    def __init__(self, spider: type = BannedbookSpider) -> None:
         values = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
         values["NEWSSPIDER_STATE_ENABLED"] = False  # extraction only: no crawl state to open
-        crawler = get_crawler(BannedbookSpider, values)
+        crawler = get_crawler(spider, values)
         crawler.stats.open_spider()
+        self.site = spider.site
         self.cleaning = CleaningPipeline(crawler)
         self.validation = ValidationPipeline(crawler)
 
     def __call__(self, url: str, body: bytes) -> Any:
         response = HtmlResponse(url=url, body=body)
-        item = self.cleaning.process_item(load_article(response, BANNEDBOOK))
+        item = self.cleaning.process_item(load_article(response, self.site))
         try:
             return self.validation.process_item(item)
         except DropItem:
@@ -192,8 +202,14 @@ def run(count: int = 600, rounds: int = 3, with_trafilatura: bool = True) -> dic
     result["other_pages"] = {}
     url, body = real_chrome_page()
     small = small_pages(pages[: max(1, count // 3)])
-    for name, group in (("real chrome", [(url, body, {})] * max(1, count // 3)), ("small", small)):
-        timings = cpu_seconds(methods, group, rounds)
+    groups = [("real chrome", [(url, body, {})] * max(1, count // 3), methods), ("small", small, methods)]
+    rfi = Ours(RfiSpider)
+    if rfi(RFI_URL, RFI_PAGE.read_bytes()) is None:
+        raise RuntimeError("the RFI page gives no valid record: its figures would time a dropped page")
+    rfi_group = [(RFI_URL, RFI_PAGE.read_bytes(), {})] * max(1, count // 6)
+    groups.append(("RFI article page (real)", rfi_group, {"bare": bare_parse, "ours": rfi}))
+    for name, group, group_methods in groups:
+        timings = cpu_seconds(group_methods, group, rounds)
         if with_trafilatura:
             timings["trafilatura"] = cpu_seconds({"trafilatura": trafilatura_extract}, group, 1)["trafilatura"]
         rates = {k: len(group) / v for k, v in timings.items()}

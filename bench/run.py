@@ -91,8 +91,8 @@ def render(
     m: dict[str, str],
     ex: dict[str, Any],
     before: dict[str, Any] | None,
-    tp: dict[str, Any],
-    mem: dict[int, dict[str, Any]],
+    tp: dict[str, Any] | None,
+    mem: dict[int, dict[str, Any]] | None,
 ) -> str:
     pps = ex["pages_per_second"]
     lines = [
@@ -155,13 +155,15 @@ def render(
         b = before["pages_per_second"]
         lines += [
             "",
-            f"Before/after the profiling pass (revision `{before['revision']}` measured by this run's harness):",
+            f"Before and after (revision `{before['revision']}` measured by this run's harness, the same pages):",
             "",
             "| | pages/s/core | ratio to the bare parse |",
             "|---|---|---|",
             f"| before (`{before['revision']}`) | {b['ours']:.0f} | {before['ours_vs_bare']:.2f}x |",
             f"| after (`{m['commit']}`) | {pps['ours']:.0f} | {ex['ours_vs_bare']:.2f}x |",
         ]
+    if tp is None:  # --only-extraction
+        return "\n".join(lines) + "\n"
     best = tp["best"]
     lines += [
         "",
@@ -222,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes, nothing written")
     parser.add_argument("--before", metavar="REV", help="also measure extraction at this git revision")
     parser.add_argument("--no-cluster", action="store_true", help="skip the several-workers runs (section 4)")
+    parser.add_argument("--only-extraction", action="store_true", help="measure and write sections Machine and 1 only")
     args = parser.parse_args(argv)
     if args.quick:
         ex = extraction.run(count=40, rounds=1, with_trafilatura=False)
@@ -239,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     before = None
     if args.before:
         before = {**extraction_at(args.before, 600, 3), "revision": args.before}
+    if args.only_extraction:
+        for title, section in split_sections(render(m, ex, before, None, None)):
+            write_section(title, section)
+        print(RESULTS.read_text("utf-8"))
+        return 0
     print("throughput…", flush=True)
     tp = crawl.throughput(articles=2000, rounds=2)
     print("memory…", flush=True)
