@@ -141,3 +141,9 @@ def test_front_page_links_are_read_as_the_page_shows_them() -> None:
         assert RFI.parse_article_url(response.urljoin(href)) is None, href
     assert RFI.feed_url("https://www.rfi.fr/cn/") == "https://www.rfi.fr/cn/rss"  # the feed the head advertises
     assert RFI.start_kind("https://www.rfi.fr/cn/rss") == "feed"
+
+
+def test_the_readme_shows_the_whole_site_file() -> None:
+    readme = (PROJECT / "README.md").read_text("utf-8")
+    shown = readme.split("<!-- rfi.py -->\n```python\n", 1)[1].split("```\n<!-- /rfi.py -->", 1)[0]
+    assert shown == (PROJECT / "newsspider" / "sites" / "rfi.py").read_text("utf-8")
