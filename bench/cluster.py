@@ -77,7 +77,8 @@ class Servers:
 @contextmanager
 def servers(articles: int) -> Iterator[Servers]:
     sys.path.insert(0, str(PROJECT))
-    from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
+    from newsspider.samplesite.generator import SampleSite
+    from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS
     from newsspider.sites.bannedbook import CATEGORIES
     from tests.conftest import SampleServerProcess
     from tests.servers import PostgresServer, RedisServer

@@ -8,7 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from newsspider.samplesite.generator import LISTED_SECTIONS, PAGE_SIZE, SampleSite
+from newsspider.samplesite.generator import SampleSite
+from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS, PAGE_SIZE
 from tests.conftest import PROJECT, SMALL_SITE, SampleServerProcess, crawl_command, subprocess_env
 
 SMALL = SMALL_SITE

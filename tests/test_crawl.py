@@ -150,7 +150,7 @@ def test_robots_txt_holds_for_every_request_waiting_for_it(tmp_path):
     server = SampleServerProcess(tmp_path / "requests.log", articles=40, delay=0.3)
     try:
         site = SampleSite(articles=40)
-        listed = [a for a in site._sorted() if a.kind == "listed"][:6]
+        listed = site.listed()[:6]
         disallowed = next(a for a in site.articles.values() if a.kind == "disallowed")
         starts = [server.base_url + a.path() for a in [*listed[:3], disallowed, *listed[3:]]]
         settings = {**LOOPBACK_SETTINGS, "NEWSSPIDER_STATE_ENABLED": False, "NEWSSPIDER_RELATED_DEPTH": 0}

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
+from newsspider.samplesite.generator import SampleSite
+from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS
 from tests.conftest import PROJECT, SampleServerProcess, subprocess_env
 from tests.runs import SECTION, SMALL, Runs, ids, reachable, refused
 

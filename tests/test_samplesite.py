@@ -7,7 +7,8 @@ from jsonschema import Draft202012Validator
 from scrapy.http import HtmlResponse
 
 from newsspider.pipelines import load_schema
-from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
+from newsspider.samplesite.generator import SampleSite
+from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS, listing_path
 from tests.conftest import project_crawler
 from tests.helpers import NON_ARTICLE_MARKERS, extract, without_download_time
 
@@ -74,12 +75,12 @@ def test_article_page_shows_its_postmeat_line_and_canonical_link(sample):
 
 @pytest.mark.parametrize("section", [s for s, _ in LISTED_SECTIONS] + ["tag"])
 def test_every_listing_paginates_and_carries_ads(sample, section):
-    path = sample._listing_path(section, 1, 0)
+    path = listing_path(section, 1, 0)
     status, body = fetch(sample, path)
     assert status == 200
     assert "banner-ads" in body and "adsbygoogle" in body and "wp-pagenavi" in body and 'class="texttj"' in body
-    assert fetch(sample, sample._listing_path(section, 2, 0))[0] == 200
-    assert fetch(sample, sample._listing_path(section, 99, 0))[0] == 404
+    assert fetch(sample, listing_path(section, 2, 0))[0] == 200
+    assert fetch(sample, listing_path(section, 99, 0))[0] == 404
 
 
 def test_each_article_exists_in_three_views(sample):

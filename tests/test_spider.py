@@ -11,7 +11,8 @@ from scrapy.http import HtmlResponse
 
 from newsspider.errors import BadInput
 from newsspider.extensions import CrawlState
-from newsspider.samplesite.generator import LISTED_SECTIONS, PAGE_SIZE, SampleSite
+from newsspider.samplesite.generator import SampleSite
+from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS, PAGE_SIZE
 from newsspider.sites import bannedbook as site
 from newsspider.spiders.bannedbook import BannedbookSpider
 from newsspider.state import Emission, SqliteStateStore, StateChanges

@@ -36,7 +36,7 @@ SETTINGS = {
 }
 
 
-def worker_command(index: int, start_urls: list[str], queue: str, state: str, folder: Path) -> list[str]:
+def worker_command(spider: str, index: int, start_urls: list[str], queue: str, state: str, folder: Path) -> list[str]:
     settings = {
         **SETTINGS,
         "NEWSSPIDER_QUEUE_URI": queue,
@@ -44,7 +44,7 @@ def worker_command(index: int, start_urls: list[str], queue: str, state: str, fo
         "NEWSSPIDER_DEFAULT_FEED": str(folder / f"worker{index}" / "%(run_id)s.jsonl"),
         "LOG_FILE": str(folder / f"worker{index}" / "crawl.log"),
     }
-    command = [sys.executable, "-m", "scrapy", "crawl", SampleSite.spider]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
     command += ["-a", "start_urls=" + ",".join(start_urls)]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
@@ -86,7 +86,7 @@ def run(workers: int, output: Path, queue: str | None, state: str | None, articl
         print(f"queue: {redacted(queue)}\nstate: {redacted(state)}\nworkers: {workers}", flush=True)
         start_urls = site.start_urls(server.base_url)
         processes = [
-            subprocess.Popen(worker_command(i, start_urls, queue, state, run_folder), cwd=PROJECT)
+            subprocess.Popen(worker_command(site.spider, i, start_urls, queue, state, run_folder), cwd=PROJECT)
             for i in range(1, workers + 1)
         ]
         statuses = [process.wait() for process in processes]
@@ -101,7 +101,7 @@ def run(workers: int, output: Path, queue: str | None, state: str | None, articl
             print(f"worker {i}: exit {status}, {len(lines)} records -> {run_folder / f'worker{i}'}")
         run_ids = {path.stem for path in run_folder.glob("worker*/*.jsonl")}  # the feed is <run id>.jsonl
         store = PostgresStateStore(state)
-        committed = [record["articleId"] for run_id in run_ids for record in store.records(SampleSite.spider, run_id)]
+        committed = [record["articleId"] for run_id in run_ids for record in store.records(site.spider, run_id)]
         store.close()
         expected = set(site.public_ids)
         missing = sorted(expected - set(committed))

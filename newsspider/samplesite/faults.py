@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from newsspider.samplesite.generator import LISTED_SECTIONS, SampleSite
+from newsspider.samplesite.generator import SampleSite
+from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS
 
 # kind -> True when a correct crawler still gets the article (after retries, repairs, redirects).
 FAULT_KINDS: dict[str, bool] = {
