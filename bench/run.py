@@ -243,8 +243,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.before:
         before = {**extraction_at(args.before, 600, 3), "revision": args.before}
     if args.only_extraction:
+        # The Machine section stays the full run's: this section names its own machine.
+        own = f"Measured on its own ({m['date']}, {m['cpu']}, commit {m['commit']}), apart from the other sections.\n\n"
         for title, section in split_sections(render(m, ex, before, None, None)):
-            write_section(title, section)
+            if title.startswith("## 1."):
+                head, rest = section.split("\n\n", 1)
+                write_section(title, f"{head}\n\n{own}{rest}")
         print(RESULTS.read_text("utf-8"))
         return 0
     print("throughput…", flush=True)
