@@ -160,7 +160,8 @@ def test_at_the_same_publication_date_the_lower_id_is_first():
     site = SampleSite(articles=40)
     first = site.expected_record(site.public_ids[0], "http://h")
     copies = [{**first, "articleId": i, "datePublished": "2030-01-01"} for i in ("5", "6", "10")]
-    assert mark_duplicates(copies) == {"6": "5", "10": "5"}
+    bb = "www.bannedbook.org"
+    assert mark_duplicates(copies) == {(bb, "6"): (bb, "5"), (bb, "10"): (bb, "5")}
 
 
 def test_parquet_row_groups_hold_5000_rows(tmp_path: Path) -> None:
@@ -192,7 +193,7 @@ def test_a_copy_of_two_first_articles_names_the_earlier_published() -> None:
         article("5", y + z, "2024-01-02"),
         article("6", x + y + z, "2024-01-03"),
     )
-    assert mark_duplicates([a, b, c]) == {"6": "7"}
+    assert mark_duplicates([a, b, c]) == {("www.bannedbook.org", "6"): ("www.bannedbook.org", "7")}
 
 
 def test_the_snapshot_is_synced_before_it_takes_the_datasets_name(tmp_path: Path, monkeypatch) -> None:

@@ -170,9 +170,9 @@ def build(plan: Plan, scratch: Path, target: Path) -> Built:
         built.rows, built.articles = staged.count, len(starts)
         starts.append(staged.count)
         marks = sketches.marks() if sketches is not None else {}
-        ids = staged.article_ids({starts[first] for first in marks.values()})
+        firsts = staged.articles({starts[first] for first in marks.values()})
         duplicate_of = {
-            row: ids[starts[first]] for copy, first in marks.items() for row in range(starts[copy], starts[copy + 1])
+            row: firsts[starts[first]] for copy, first in marks.items() for row in range(starts[copy], starts[copy + 1])
         }
         built.duplicates = len(duplicate_of)
         if built.rows:

@@ -36,6 +36,10 @@ def _field_rows() -> list[str]:
         "repeats, exactly or nearly (MinHash LSH over 5-character shingles of the headline and body, compared "
         "in simplified script); null for a first or unique article. |"
     )
+    rows.append(
+        "| `duplicateOfSite` | Export only: the `site` of that first article, which may be another site's (a "
+        "republication names its original outlet's article); null with `duplicateOf`. |"
+    )
     return rows
 
 

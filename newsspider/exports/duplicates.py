@@ -224,20 +224,24 @@ def article_order(article_id: str) -> tuple[int, str]:
     return (len(article_id), article_id)
 
 
-def mark_duplicates(records: Iterable[dict[str, Any]], threshold: float = THRESHOLD) -> dict[str, str]:
-    """Article id -> the id of the first article it duplicates, for records in memory (tests, bench).
-    "The first" is the earlier publication, then the lower id."""
+Article = tuple[str | None, str]  # (site, articleId)
+
+
+def mark_duplicates(records: Iterable[dict[str, Any]], threshold: float = THRESHOLD) -> dict[Article, Article]:
+    """(site, articleId) -> the (site, articleId) of the first article it duplicates, on whichever
+    site, for records in memory (tests, bench). "The first" is the earlier publication, then the lower id."""
     records = sorted(records, key=lambda r: article_order(r["articleId"]))
     index = DuplicateIndex(threshold)
     try:
         for record in records:
             index.add(record)
-        return {records[row]["articleId"]: records[first]["articleId"] for row, first in index.marks().items()}
+        key = [(record.get("site"), record["articleId"]) for record in records]
+        return {key[row]: key[first] for row, first in index.marks().items()}
     finally:
         index.close()
 
 
-def precision_recall(found: dict[str, str], truth: dict[str, str]) -> tuple[float, float]:
+def precision_recall(found: dict[Article, Article], truth: dict[Article, Article]) -> tuple[float, float]:
     """Of the marks made, the share that name the right first article; of the planted copies, the
     share marked with it."""
     right = sum(1 for a, first in found.items() if truth.get(a) == first)

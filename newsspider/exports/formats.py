@@ -79,14 +79,20 @@ SCHEMA = pa.schema(
         pa.field("dateModified", _text),
         # Not in a crawl's records: the first article this one repeats (exactly or nearly), or null.
         pa.field("duplicateOf", _text),
+        pa.field("duplicateOfSite", _text),  # and its site: a copy may repeat another site's article
     ]
 )
 FIELDS = [f.name for f in SCHEMA]
 
 
+# The first article a row repeats: its site and its articleId.
+First = tuple[str | None, str]
+
+
 def row(record: dict[str, Any]) -> dict[str, Any]:
-    """The record in the schema's field order, ``duplicateOf`` (filled in by :func:`finish`) last."""
-    return {**{name: record.get(name) for name in FIELDS[:-1]}, "duplicateOf": None}
+    """The record in the schema's field order, ``duplicateOf`` and ``duplicateOfSite`` (filled in by
+    :func:`finish`) last."""
+    return {**{name: record.get(name) for name in FIELDS[:-2]}, "duplicateOf": None, "duplicateOfSite": None}
 
 
 class StagedRows:
@@ -105,33 +111,36 @@ class StagedRows:
     def close(self) -> None:
         self._file.close()
 
-    def article_ids(self, rows: set[int]) -> dict[int, str]:
-        """The article ids of the given rows (the first articles that copies name)."""
-        found: dict[int, str] = {}
+    def articles(self, rows: set[int]) -> dict[int, First]:
+        """The site and article id of the given rows (the first articles that copies name)."""
+        found: dict[int, First] = {}
         if rows:
             with self.path.open("rb") as file:
                 for n, line in enumerate(file):
                     if n in rows:
-                        found[n] = json.loads(line)["articleId"]
+                        record = json.loads(line)
+                        found[n] = (record["site"], record["articleId"])
         return found
 
-    def finish(self, target: Path, fmt: str, split: str, duplicate_of: dict[int, str]) -> list[Path]:
+    def finish(self, target: Path, fmt: str, split: str, duplicate_of: dict[int, First]) -> list[Path]:
         """The final files under ``target/data``, with ``duplicateOf`` filled in: ``<split>.jsonl``,
         or ``<split>-0000n-of-0000N.parquet`` (zstd, row groups of :data:`ROW_GROUP` rows)."""
         (target / "data").mkdir(parents=True, exist_ok=True)
         if fmt == "jsonl":
             path = target / "data" / f"{split}.jsonl"
-            # The staged line ends with the null duplicateOf: only the marked lines are rewritten.
-            null = b'"duplicateOf": null}\n'
+            # The staged line ends with the null marks: only the marked lines are rewritten.
+            null = b'"duplicateOf": null, "duplicateOfSite": null}\n'
             with self.path.open("rb") as rows, path.open("wb") as out:
                 for n, line in enumerate(rows):
                     if n in duplicate_of:
-                        line = line[: -len(null)] + b'"duplicateOf": ' + json.dumps(duplicate_of[n]).encode() + b"}\n"
+                        site, article_id = duplicate_of[n]
+                        marks = {"duplicateOf": article_id, "duplicateOfSite": site}
+                        line = line[: -len(null)] + json.dumps(marks, ensure_ascii=False).encode()[1:] + b"\n"
                     out.write(line)
             return [path]
         return self._parquet(target / "data", split, duplicate_of)
 
-    def _parquet(self, folder: Path, split: str, duplicate_of: dict[int, str]) -> list[Path]:
+    def _parquet(self, folder: Path, split: str, duplicate_of: dict[int, First]) -> list[Path]:
         # Arrow's own JSON parser, given one row group's lines at a time, types the rows by SCHEMA
         # (about five times faster than building tables from Python dicts; its streaming reader
         # reads hundreds of MB ahead, so the lines are handed over in bounded chunks instead).
@@ -149,8 +158,10 @@ class StagedRows:
                         writer.close()
                         writer = pq.ParquetWriter(paths[row // FILE_ROWS], SCHEMA, compression="zstd")
                     table = pa_json.read_json(BytesIO(chunk), parse_options=options)
-                    marks = [duplicate_of.get(n) for n in range(row, row + table.num_rows)]
-                    table = table.set_column(len(FIELDS) - 1, SCHEMA.field("duplicateOf"), pa.array(marks, type=_text))
+                    marks = [duplicate_of.get(n, (None, None)) for n in range(row, row + table.num_rows)]
+                    for column, part in ((len(FIELDS) - 2, 1), (len(FIELDS) - 1, 0)):
+                        values = pa.array([mark[part] for mark in marks], type=_text)
+                        table = table.set_column(column, SCHEMA.field(FIELDS[column]), values)
                     writer.write_table(table.cast(SCHEMA), row_group_size=ROW_GROUP)  # not-null flags as SCHEMA
         finally:
             writer.close()

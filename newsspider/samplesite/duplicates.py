@@ -20,11 +20,16 @@ CREDIT = "来源：美国之音。文章仅代表作者观点，本网转载不�
 CORRECTION = "更正：本文此前版本中的一处数字有误，现已更正。"
 
 
-def planted(site: SampleSite, base: str, count: int, seed: int = 5) -> tuple[list[dict[str, Any]], dict[str, str]]:
+Article = tuple[str, str]  # (site, articleId)
+
+
+def planted(
+    site: SampleSite, base: str, count: int, seed: int = 5
+) -> tuple[list[dict[str, Any]], dict[Article, Article]]:
     """The site's records plus ``count`` copies (each kind in turn, published later under new
-    ids), and the truth: copy id -> the id of the article it copies."""
+    ids), and the truth: the copy's (site, id) -> that of the article it copies."""
     records = [site.expected_record(a, base) for a in site.public_ids]
-    truth: dict[str, str] = {}
+    truth: dict[Article, Article] = {}
     rng = random.Random(seed)
     next_id = 9_000_000
     for n, original in enumerate(rng.sample(site.public_ids, count)):
@@ -37,5 +42,5 @@ def planted(site: SampleSite, base: str, count: int, seed: int = 5) -> tuple[lis
         record["articleId"] = str(next_id + n)
         record["datePublished"] = "2099-01-01"  # republished after the first
         records.append(record)
-        truth[record["articleId"]] = original
+        truth[(record["site"], record["articleId"])] = (record["site"], original)
     return records, truth
