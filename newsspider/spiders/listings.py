@@ -110,7 +110,8 @@ class Listings:
 
     def _next_page(self, response: TextResponse) -> str | None:
         candidates = [response.css(selector).get() for selector in self.site.listing_next_page]
-        candidates.append(response.xpath(self.site.listing_next_page_xpath).get())
+        if self.site.listing_next_page_xpath is not None:  # a site may say it all in CSS
+            candidates.append(response.xpath(self.site.listing_next_page_xpath).get())
         for href in candidates:
             url = canonical_url(join_url(get_base_url(response), href) or "", self.scheme_by_host)
             if url:
