@@ -302,5 +302,5 @@ def test_several_spiders_make_one_snapshot_keyed_by_site_and_article(tmp_path: P
     assert "| www.bannedbook.org | 1 |" in card and "| www.example.org | 1 |" in card
     both = export("--spider", "bannedbook", "--spider", "other", "--input", str(tmp_path / "output" / "other"))
     assert both.returncode == 2 and "--input reads one spider's folder" in both.stderr
-    every = export("--spider", "all", "--state", "none", cwd=tmp_path)  # every site file's spider: bannedbook
-    assert every.returncode == 0 and (tmp_path / "output" / "bannedbook-dataset" / "data").is_dir(), every.stderr
+    every = export("--spider", "all", "--state", "none", cwd=tmp_path)  # every site file's spider
+    assert every.returncode == 0 and (tmp_path / "output" / "bannedbook+rfi-dataset" / "data").is_dir(), every.stderr

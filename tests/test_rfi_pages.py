@@ -99,8 +99,11 @@ def test_the_page_id_is_the_url_date_and_slug_whatever_the_section_path() -> Non
     slug = urlsplit(read["url"]).path.rsplit("/", 1)[1]
     elsewhere = RFI.parse_article_url(f"https://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/x/{slug}?xtor=RSS")
     assert elsewhere is not None and elsewhere.article_id == read["articleId"]
-    # The other edition's slug is not derivable: no fallback URL is made up for it.
+    # The other edition's slug is not derivable: no fallback URL is made up for it, and a link to
+    # the traditional edition is fetched as linked.
     assert RFI.article_url(read["url"], traditional=True) is None
+    traditional = "https://www.rfi.fr/tw/%E6%94%BF%E6%B2%BB/20251130-%E5%8F%B0%E7%81%A3"
+    assert RFI.article_url(traditional + "?xtor=RSS-1") == traditional
     assert RFI.article_url(read["url"] + "?utm_source=x#top") == read["url"]
 
 

@@ -132,13 +132,14 @@ def parse_article_url(url: str) -> ArticleUrl | None:
 
 
 def article_url(url: str, *, traditional: bool = False, parsed: ArticleUrl | None = None) -> str | None:
-    """The article's page without query or fragment, its path percent-encoded as the site writes
-    it; ``None`` for the other edition, whose slug the URL does not tell."""
+    """The article's page in the edition linked (each edition has its own slug, so a link is fetched
+    as it is), without query or fragment, its path percent-encoded as the site writes it; ``None``
+    when asked for the traditional edition of a simplified page, whose slug the URL does not tell."""
     parts = urlsplit(url)
     parsed = parsed or parse_article_url(url)
     if parsed is None:
         raise ValueError(f"not an article URL: {url}")
-    if traditional != parsed.traditional:
+    if traditional and not parsed.traditional:
         return None
     path = quote(unquote(parts.path).rstrip("/"), safe="/")
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
