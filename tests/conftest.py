@@ -58,9 +58,11 @@ SMALL_SITE = 40
 LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
 
 
-def crawl_command(start_urls: list[str], settings: dict, output: Path | None = None, *args: str) -> list[str]:
-    """``scrapy crawl bannedbook`` as a user types it, with ``-s`` for each setting."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "bannedbook", "-a", "start_urls=" + ",".join(start_urls)]
+def crawl_command(
+    start_urls: list[str], settings: dict, output: Path | None = None, *args: str, spider: str = "bannedbook"
+) -> list[str]:
+    """``scrapy crawl <spider>`` as a user types it, with ``-s`` for each setting."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", "start_urls=" + ",".join(start_urls)]
     if output is not None:
         command += ["-O", str(output)]
     settings = {**LOOPBACK_SETTINGS, **settings}

@@ -1,7 +1,8 @@
 """A deterministic, offline copy of a news site's page structure.
 
 The site is generated from a seed (:mod:`newsspider.samplesite.model`) and served as one of the
-real sites it imitates (:mod:`newsspider.samplesite.templates`): www.bannedbook.org by default.
+real sites it imitates (:mod:`newsspider.samplesite.templates`): www.bannedbook.org by default,
+or RFI Chinese (``site="rfi"``).
 Because the generator writes the pages, it also knows the record each article must yield
 (:meth:`SampleSite.expected_records`), so crawl tests compare exactly.
 """
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 from newsspider.samplesite.model import SiteModel, SiteTemplate
 from newsspider.samplesite.templates.bannedbook import BannedbookTemplate
+from newsspider.samplesite.templates.rfi import RfiTemplate
 
-TEMPLATES: dict[str, type[SiteTemplate]] = {"bannedbook": BannedbookTemplate}
+TEMPLATES: dict[str, type[SiteTemplate]] = {"bannedbook": BannedbookTemplate, "rfi": RfiTemplate}
 SITEMAP_SIZE = 100  # articles per post sitemap (Yoast's default is 1000)
 # "drifted-headline": the site moved its article title out of its usual element and dropped
 # og:title, the kind of template change the drift alarm exists for.

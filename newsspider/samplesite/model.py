@@ -51,6 +51,7 @@ class SiteTemplate(ABC):
     promo_sections: tuple[str, ...]  # sections of the pages only promo blocks link to
     disallowed_section: str  # the section robots.txt forbids
     related_variants: tuple[str, str, str]  # how related lists link: plain, the other edition, a third form
+    related_weights: tuple[int, int, int] = (70, 15, 15)  # how often each is drawn
     feed_items: int  # items in a section's feed
 
     def __init__(self, site: SiteModel):
@@ -183,7 +184,7 @@ class SiteModel:
         plain, other_edition, third = self.template.related_variants
         if self.articles[article_id].kind == "tw_only":
             return other_edition
-        return self.rng.choices([plain, other_edition, third], weights=[70, 15, 15])[0]
+        return self.rng.choices([plain, other_edition, third], weights=self.template.related_weights)[0]
 
     def _add(self, number: int, section: str, day: date, kind: str) -> SampleArticle:
         article = self.template.draw_article(self.rng, number, section, day, kind)

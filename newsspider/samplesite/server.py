@@ -8,7 +8,9 @@ ones named, at the time given); both answer ``{"ids": [...]}``. Feeds, FeedBurne
 (``/feedburner/bnews/<section>``), robots.txt and the Yoast-style sitemap index follow every change. With ``--faults SEED`` the site
 misbehaves as :mod:`newsspider.samplesite.faults` plans, and ``--fault-log FILE`` gets one JSON
 line per request: ``{"t", "path", "status", "fault"}``. With ``--blocked`` every request is answered
-with Cloudflare's challenge page, as the real site has answered bots.
+with Cloudflare's challenge page, as the real site has answered bots. ``--site rfi`` serves the
+site as RFI Chinese instead (its feeds ``/cn/rss`` and ``/cn/<section>/atom``, its sitemap index
+``/sitemap.xml``), with the same admin endpoints.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from newsspider.samplesite.faults import Answer, FaultPlan, challenge_answer
-from newsspider.samplesite.generator import SITEMAP_SIZE, VARIANTS, SampleSite
+from newsspider.samplesite.generator import SITEMAP_SIZE, TEMPLATES, VARIANTS, SampleSite
 
 
 class SampleServer(ThreadingHTTPServer):
@@ -183,6 +185,7 @@ class _Discard:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m newsspider serve", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--site", default="bannedbook", choices=TEMPLATES, help="the site imitated")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--articles", type=int, default=320)
     parser.add_argument("--sitemap-size", type=int, default=SITEMAP_SIZE, help="articles per post sitemap")
@@ -195,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before each answer")
     parser.add_argument("--time-log", type=Path, help="append '<unix time> <path>' for each request")
     args = parser.parse_args(argv)
-    site = SampleSite(seed=args.seed, articles=args.articles, variant=args.variant, sitemap_size=args.sitemap_size)
+    site = SampleSite(
+        seed=args.seed, articles=args.articles, variant=args.variant, sitemap_size=args.sitemap_size, site=args.site
+    )
+    if args.faults is not None and args.site != "bannedbook":
+        parser.error("--faults: the fault plan knows bannedbook's pages only")
     faults = FaultPlan(site, seed=args.faults) if args.faults is not None else None
     try:
         server = SampleServer(site, args.port, args.log, faults, args.fault_log)
