@@ -126,9 +126,11 @@ def test_crawl_counts_and_clean_log(crawl, site):
     assert "ERROR" not in crawl["log"] and "WARNING" not in crawl["log"]
 
 
-def test_demo_command_crawls_the_sample_site(tmp_path):
+@pytest.mark.parametrize("site", [None, "rfi"])
+def test_demo_command_crawls_the_sample_site(tmp_path, site):
+    chosen = ["--site", site] if site else []  # the default is bannedbook
     result = subprocess.run(
-        [sys.executable, "-m", "newsspider", "demo", "--output", str(tmp_path), "--articles", "40"],
+        [sys.executable, "-m", "newsspider", "demo", "--output", str(tmp_path), "--articles", "40", *chosen],
         cwd=PROJECT,
         env=subprocess_env(),
         capture_output=True,
@@ -136,8 +138,11 @@ def test_demo_command_crawls_the_sample_site(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    (feed,) = (tmp_path / "bannedbook").glob("*.jsonl")
-    assert len(feed.read_text("utf-8").splitlines()) == len(SampleSite(articles=40).public_ids)
+    sample = SampleSite(articles=40, site=site or "bannedbook")
+    (feed,) = (tmp_path / sample.spider).glob("*.jsonl")
+    records = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
+    assert sorted(r["articleId"] for r in records) == sorted(sample.public_ids)
+    assert {r["site"] for r in records} == {"www.rfi.fr" if site else "www.bannedbook.org"}
     assert "missing: 0  unexpected: 0  duplicates: 0" in result.stdout
 
 

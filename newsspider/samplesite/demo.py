@@ -1,8 +1,9 @@
 """Crawl the bundled sample site end to end, offline: the README's first command.
 
-Starts the sample server on 127.0.0.1, runs the real ``bannedbook`` spider against it with the
-project's settings and pipelines, writes ``output/demo/bannedbook/<run id>.jsonl`` and checks
-what was written against the records the generator expects. The demo's records are the sample
+Starts the sample server on 127.0.0.1 as one of the sites it imitates (``--site``: bannedbook, the
+default, or rfi), runs that site's real spider against it with the project's settings and
+pipelines, writes ``output/demo/<spider>/<run id>.jsonl`` and checks what was written against the
+records the generator expects. The demo's records are the sample
 site's, not a real site's: they go to their own folder (where no crawl or default export reads),
 and the demo keeps no crawl state.
 """
@@ -17,9 +18,8 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 
 from newsspider import config
-from newsspider.samplesite.generator import SampleSite
+from newsspider.samplesite.generator import TEMPLATES, SampleSite
 from newsspider.samplesite.server import SampleServer
-from newsspider.spiders.bannedbook import BannedbookSpider
 from newsspider.spiders.base import new_run_id
 
 # Loopback needs no politeness delays, and each demo is a fresh site on a fresh port, so it keeps
@@ -33,12 +33,12 @@ LOOPBACK_SETTINGS = {
 }
 
 
-def run_demo(output_dir: Path, seed: int, articles: int) -> int:
-    site = SampleSite(seed=seed, articles=articles)
+def run_demo(output_dir: Path, seed: int, articles: int, site_name: str = "bannedbook") -> int:
+    site = SampleSite(seed=seed, articles=articles, site=site_name)
     server = SampleServer(site)
     server.start_in_thread()
     run_id = new_run_id()
-    feed = output_dir / BannedbookSpider.name / f"{run_id}.jsonl"
+    feed = output_dir / site.spider / f"{run_id}.jsonl"
 
     folder = output_dir / "%(name)s"
     settings = config.project_settings(
@@ -49,7 +49,7 @@ def run_demo(output_dir: Path, seed: int, articles: int) -> int:
         }
     )
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(BannedbookSpider)
+    crawler = process.create_crawler(site.spider)  # by name, as `scrapy crawl` finds it
     process.crawl(crawler, start_urls=",".join(site.start_urls(server.base_url)), run_id=run_id)
     process.start()
     server.shutdown()
@@ -74,10 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--output", type=Path, default=Path("output") / "demo", help="folder for the JSON Lines (default: output/demo)"
     )
+    parser.add_argument(
+        "--site", default="bannedbook", choices=TEMPLATES, help="the site imitated (default: bannedbook)"
+    )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--articles", type=int, default=320)
     args = parser.parse_args(argv)
-    return run_demo(args.output, args.seed, args.articles)
+    return run_demo(args.output, args.seed, args.articles, args.site)
 
 
 if __name__ == "__main__":
