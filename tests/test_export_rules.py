@@ -13,6 +13,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from newsspider.exports.duplicates import mark_duplicates, precision_recall
+from newsspider.samplesite.duplicates import planted_across
 from newsspider.samplesite.generator import SampleSite
 from newsspider.state import SqliteStateStore
 from tests.conftest import LOOPBACK_SETTINGS, PROJECT, SMALL_SITE, SampleServerProcess, subprocess_env
@@ -304,3 +306,26 @@ def test_several_spiders_make_one_snapshot_keyed_by_site_and_article(tmp_path: P
     assert both.returncode == 2 and "--input reads one spider's folder" in both.stderr
     every = export("--spider", "all", "--state", "none", cwd=tmp_path)  # every site file's spider
     assert every.returncode == 0 and (tmp_path / "output" / "bannedbook+rfi-dataset" / "data").is_dir(), every.stderr
+
+
+def test_a_republication_of_another_sites_article_is_marked_a_duplicate_of_it(tmp_path: Path) -> None:
+    """bannedbook republishes RFI (来源：RFI法广): one snapshot of both names the RFI original."""
+    rfi = SampleSite(articles=SMALL_SITE, site="rfi", seed=2025)
+    records, truth = planted_across(rfi, SITE, "http://127.0.0.1", 8)
+    found = mark_duplicates(records)
+    assert precision_recall(found, truth) == (1.0, 1.0)
+    assert all(first[0] == "www.rfi.fr" and copy[0] == "www.bannedbook.org" for copy, first in truth.items())
+    by_site: dict[str, list[dict]] = {"www.rfi.fr": [], "www.bannedbook.org": []}
+    for n, item in enumerate(records):
+        item["articleBodyHtml"] = "<p>x</p>"  # expected records leave the HTML out
+        item["metadata"] = {**item["metadata"], "dateDownloaded": f"2026-01-01T00:00:{n % 60:02d}Z"}
+        item["metadata"]["spider"] = "rfi" if item["site"] == "www.rfi.fr" else "bannedbook"
+        by_site[item["site"]].append(item)
+    run_file(tmp_path / "output" / "rfi", "20260101T000000Z", by_site["www.rfi.fr"])
+    run_file(tmp_path / "output" / "bannedbook", "20260101T000000Z", by_site["www.bannedbook.org"])
+    result = export("--spider", "bannedbook", "--spider", "rfi", "--state", "none", "--format", "jsonl", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "output" / "bannedbook+rfi-dataset" / "data" / "train.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    marked = {(r["site"], r["articleId"]): (r["duplicateOfSite"], r["duplicateOf"]) for r in rows if r["duplicateOf"]}
+    assert marked == truth
