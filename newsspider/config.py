@@ -139,6 +139,25 @@ def _css_list(value: Any) -> list[str]:
     return list(selectors)
 
 
+def _site_selectors(value: Any) -> dict[str, str | list[str]]:
+    from lxml import etree
+
+    from newsspider.cleaning import compiled_css
+    from newsspider.sites.base import SELECTOR_FIELDS
+
+    overrides = _json_dict(value)
+    checked: dict[str, str | list[str]] = {}
+    for name, given in overrides.items():
+        kind = SELECTOR_FIELDS[name]  # KeyError (an unknown field) is a ValueError's kin: refused
+        values = [given] if isinstance(given, str) else given
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
+            raise ValueError
+        for selector in values:
+            compiled_css(selector.split("::")[0]) if kind.startswith("css") else etree.XPath(selector)
+        checked[name] = values if kind.endswith("list") else values[0]
+    return checked
+
+
 def _since(value: Any) -> str | None:
     """``YYYY-MM-DD`` -> ``YYYYMMDD``, the form dates take in article URLs."""
     if value in (None, "", "None"):
@@ -200,6 +219,10 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_STRIP_SELECTORS": Rule(_selectors, "a JSON object of kind -> list of CSS selectors (or null)"),
     "NEWSSPIDER_STRIP_SELECTORS_BASE": Rule(_selectors, "a JSON object of kind -> list of CSS selectors (or null)"),
     "NEWSSPIDER_IMAGE_CREDIT_SELECTORS": Rule(_css_list, "a JSON list of CSS selectors"),
+    "NEWSSPIDER_SITE_SELECTORS": Rule(
+        _site_selectors, "a JSON object of site selector -> selector (entry: CSS; the rest as the README's table says)"
+    ),
+    "NEWSSPIDER_GENERIC_FALLBACK": Rule(_boolean, "True or False"),
     "NEWSSPIDER_RECORD_RUN": Rule(_boolean, "True or False"),
     "NEWSSPIDER_DEFAULT_FEED": Rule(_text, 'a feed URI, or "" for none'),
     "NEWSSPIDER_REPORT_ENABLED": Rule(_boolean, "True or False"),
@@ -240,6 +263,7 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_ALARM_COVERAGE": Rule(_coverage, f"a JSON object of field -> share 0..1, fields {COVERAGE_FIELDS}"),
     "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE": Rule(_share, "a share from 0 to 1"),
     "NEWSSPIDER_ALARM_MAX_BLOCKED_SHARE": Rule(_share, "a share from 0 to 1"),
+    "NEWSSPIDER_ALARM_MAX_GENERIC_SHARE": Rule(_share, "a share from 0 to 1"),
     "NEWSSPIDER_ALARM_MIN_PAGES": Rule(lambda v: _whole(v, 0), "a whole number >= 0"),
     "NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_BLOCKED_STOP_AFTER": Rule(lambda v: _whole(v, 0), "a whole number >= 0 (0 = never stop)"),

@@ -30,3 +30,4 @@ class Article:
     metadata: dict[str, Any] = field(default_factory=dict)
     site: str | None = None  # added in 1.3.0: fields are added at the end
     dateModified: str | None = None  # added in 1.4.0
+    extraction: str | None = None  # added in 1.5.0

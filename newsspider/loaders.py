@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +18,7 @@ from scrapy.utils.response import get_base_url
 
 from newsspider import SCHEMA_VERSION
 from newsspider.cleaning import compiled_css
+from newsspider.generic.extract import generic_article
 from newsspider.items import Article
 from newsspider.processors import (
     credit_authors,
@@ -162,6 +163,7 @@ class ArticleLoader(ItemLoader):
 
 _FIELD_META: dict[type, dict[str, Any]] = {}
 PARSED_ENTRY = "_parsed_entry"
+GENERIC = "_generic"  # the page's generic reading, called only when the site's selectors fail
 # Request meta: when the response was received (set by the archive, and by re-extraction).
 FETCHED_AT = "fetched_at"
 
@@ -189,6 +191,7 @@ def load_article(response: TextResponse, site: Site) -> Article | None:
     loader.add_value("canonicalUrl", _values(root, site.canonical))
     loader.add_value("canonicalUrl", response.url)
     loader.add_value("site", site.host)
+    loader.add_value("extraction", "site")
     loader.add_value("articleId", parsed.article_id)
     loader.add_value("section", parsed.section)
     loader.add_value("inLanguage", _values(root, *site.language))
@@ -219,7 +222,8 @@ def load_article(response: TextResponse, site: Site) -> Article | None:
     loader.add_value("description", _values(root, *site.description_meta))
     raw_html = lxml.html.tostring(entry, encoding="unicode", with_tail=False) if entry is not None else None
     loader.add_value("articleBodyHtml", raw_html)
-    related = _compiled_xpath(site.related_links)(entry) if entry is not None else []
+    # No entry (the template moved): the related list is looked for in the whole page, to be followed still.
+    related = _compiled_xpath(site.related_links)(entry if entry is not None else root)
     loader.add_value("relatedArticles", [{"url": a.get("href"), "headline": a.text_content()} for a in related])
     loader.add_value(
         "metadata",
@@ -234,6 +238,15 @@ def load_article(response: TextResponse, site: Site) -> Article | None:
         },
     )
     item = loader.load_item()
+    # Should the site's selectors find no headline or no body, cleaning reads the page generically.
+    item.__dict__[GENERIC] = partial(
+        generic_article,
+        response.text if response.body else "",
+        response.url,
+        site,
+        downloaded=item.metadata["dateDownloaded"],
+        spider=site.name,
+    )
     if entry is not None:
         # The parsed entry rides along, so that cleaning need not parse its HTML again; cleaning
         # uses it only while articleBodyHtml is still this very string (see CleaningPipeline).

@@ -18,7 +18,8 @@ from newsspider import config
 from newsspider.cleaning import clean_article_element, clean_article_html
 from newsspider.config import COVERAGE_FIELDS
 from newsspider.extensions import CrawlState
-from newsspider.loaders import PARSED_ENTRY
+from newsspider.generic.repair import LOCATED
+from newsspider.loaders import GENERIC, PARSED_ENTRY
 from newsspider.processors import content_hash
 
 
@@ -31,12 +32,32 @@ class CleaningPipeline:
         self.stats = crawler.stats
         self.strip_selectors: dict[str, list[str]] = config.strip_selectors(crawler.settings)
         self.image_credit = tuple(config.setting(crawler.settings, "NEWSSPIDER_IMAGE_CREDIT_SELECTORS"))
+        self.fallback = config.setting(crawler.settings, "NEWSSPIDER_GENERIC_FALLBACK")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
+        generic = getattr(item, "__dict__", {}).pop(GENERIC, None)
+        had_entry = bool(ItemAdapter(item).get("articleBodyHtml"))
+        item = self._cleaned(item)
+        adapter = ItemAdapter(item)
+        reason = _selectors_failed(adapter, had_entry)
+        if reason is None or generic is None or not self.fallback:
+            return item
+        # The site's selectors found no headline or no body on an article page: keep the article,
+        # read generically, and say so (counted; the report lists it and proposes selectors).
+        found = generic(self.strip_selectors)
+        self.stats.inc_value(f"newsspider/extraction/failed/{reason}")
+        if found is None:
+            return item  # no body there either: validation drops it with its reason
+        self.stats.inc_value("newsspider/extraction/generic")
+        for name, count in sorted(getattr(found, "__dict__", {}).pop(LOCATED, {}).items()):
+            self.stats.inc_value(f"newsspider/suggest/{name}", count)
+        return self._cleaned(found)
+
+    def _cleaned(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         html = adapter.get("articleBodyHtml") or ""
         parsed = getattr(item, "__dict__", {}).pop(PARSED_ENTRY, None)
@@ -56,6 +77,17 @@ class CleaningPipeline:
             self.stats.inc_value(f"newsspider/clean/stripped/{kind}", count)
         self.stats.inc_value("newsspider/clean/items")
         return item
+
+
+def _selectors_failed(adapter: ItemAdapter, had_entry: bool) -> str | None:
+    """Why the site's selectors gave no usable record (``no_entry``, ``no_headline``, ``empty_body``), or ``None``."""
+    if adapter.get("extraction") != "site":
+        return None
+    if not had_entry:
+        return "no_entry"
+    if not (adapter.get("headline") or "").strip():
+        return "no_headline"
+    return None if (adapter.get("articleBody") or "").strip() else "empty_body"
 
 
 def load_schema() -> dict[str, Any]:

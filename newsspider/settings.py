@@ -112,6 +112,8 @@ NEWSSPIDER_STOP_AFTER_KNOWN_PAGES = 1
 # Drift alarms: any of these crossed makes the run's verdict "failed".
 NEWSSPIDER_ALARM_COVERAGE = {"headline": 0.98, "articleBody": 0.98, "datePublished": 0.95}
 NEWSSPIDER_ALARM_MAX_DROPPED_SHARE = 0.05
+# Article pages read generically (the site's selectors found no entry, headline or body) above this share: drift.
+NEWSSPIDER_ALARM_MAX_GENERIC_SHARE = 0.05
 # More than this share of pages answered with a bot challenge fails the run ("blocked").
 NEWSSPIDER_ALARM_MAX_BLOCKED_SHARE = 0.5
 NEWSSPIDER_ALARM_MIN_PAGES = 20
@@ -149,5 +151,9 @@ NEWSSPIDER_STRIP_SELECTORS_BASE: dict[str, list[str]] = {}  # each site's, set b
 NEWSSPIDER_STRIP_SELECTORS: dict[str, list[str]] = {}
 # Where an image's caption holds its photo credit (CSS inside the caption); each site's, set by its spider.
 NEWSSPIDER_IMAGE_CREDIT_SELECTORS: list[str] = []
+# An article page the site's selectors read no headline or body from is read generically (extraction: generic).
+NEWSSPIDER_GENERIC_FALLBACK = True
+# Selectors of the site file replaced without editing it, e.g. '{"entry": "section.story-text"}'.
+NEWSSPIDER_SITE_SELECTORS: dict[str, str | list[str]] = {}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
     # The crawl's parts: extraction, output, downloader middlewares, the archive, the shared queue.
     (
+        "generic",
         "loaders",
         "output",
         "middlewares",

@@ -93,9 +93,11 @@ def older(version: str, article: str) -> dict:
     """A record as schema ``version`` wrote it: the fields later versions added are absent."""
     out = copy.deepcopy(record(article, "2026-01-01T00:00:00Z", version=1))
     out["metadata"]["schemaVersion"] = version
-    del out["dateModified"]  # added in 1.4.0
-    for image in out["images"]:
-        del image["credit"]  # added in 1.4.0
+    del out["extraction"]  # added in 1.5.0
+    if version < "1.4.0":
+        del out["dateModified"]  # added in 1.4.0
+        for image in out["images"]:
+            del image["credit"]  # added in 1.4.0
     if version < "1.3.0":
         del out["site"]  # added in 1.3.0
     for related in out["relatedArticles"]:
@@ -106,31 +108,32 @@ def older(version: str, article: str) -> dict:
 
 
 def test_records_of_older_minor_versions_are_read_with_the_added_fields_null(tmp_path: Path) -> None:
-    ids = sorted(SITE.public_ids[:6], key=lambda i: (len(i), i))
-    old = [older("1.1.0", ids[0]), older("1.0.0", ids[1]), older("1.2.0", ids[2]), older("1.3.0", ids[3])]
+    ids = sorted(SITE.public_ids[:7], key=lambda i: (len(i), i))
+    old = [older(v, i) for v, i in zip(("1.1.0", "1.0.0", "1.2.0", "1.3.0", "1.4.0"), ids, strict=False)]
     for version_1_2 in old[2]["relatedArticles"]:
         version_1_2["articleId"] = None  # 1.2.0 has the field: only site is missing
-    old[3]["relatedArticles"] = old[2]["relatedArticles"] = []  # a 1.3.0 record lacks only 1.4.0's fields
+    old[4]["relatedArticles"] = old[3]["relatedArticles"] = old[2]["relatedArticles"] = []  # they have the field
     assert old[0]["relatedArticles"], "the test needs related articles to mean something"
     assert any(r["images"] for r in old), "the test needs images to mean something"
-    newer = record(ids[4], "2026-01-01T00:00:00Z")
-    newer["metadata"]["schemaVersion"] = "1.5.0"  # from a newer newsspider: its fields are unknown here
-    other = record(ids[5], "2026-01-01T00:00:00Z")
+    newer = record(ids[5], "2026-01-01T00:00:00Z")
+    newer["metadata"]["schemaVersion"] = "1.6.0"  # from a newer newsspider: its fields are unknown here
+    other = record(ids[6], "2026-01-01T00:00:00Z")
     other["metadata"]["schemaVersion"] = "2.0.0"
     run_file(tmp_path / "runs", "20260101T000000Z", [*old, newer, other])
     result = export("--input", str(tmp_path / "runs"), "--state", "none", "-o", str(tmp_path / "ds"))
     assert result.returncode == 0, result.stderr
     assert (
-        "unsupported_schema_version/1.5.0 1" in result.stderr and "unsupported_schema_version/2.0.0 1" in result.stderr
+        "unsupported_schema_version/1.6.0 1" in result.stderr and "unsupported_schema_version/2.0.0 1" in result.stderr
     )
     rows = pq.read_table(tmp_path / "ds" / "data").to_pylist()
-    assert [r["articleId"] for r in rows] == ids[:4]
+    assert [r["articleId"] for r in rows] == ids[:5]
     for row, source in zip(rows, old, strict=True):
         assert row["metadata"]["schemaVersion"] == source["metadata"]["schemaVersion"]  # as written
         assert row["site"] == "www.bannedbook.org"  # its spider's site: metadata.spider is bannedbook
         assert [r["articleId"] for r in row["relatedArticles"]] == [None] * len(source["relatedArticles"])
         assert row["headline"] == source["headline"] and row["articleBody"] == source["articleBody"]
         assert row["dateModified"] is None and all(image["credit"] is None for image in row["images"])
+        assert row["extraction"] == "site"  # every record before 1.5.0 came from the site file's selectors
     assert rows[1]["metadata"]["version"] is None and rows[1]["metadata"]["previousHash"] is None
 
 

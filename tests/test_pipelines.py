@@ -37,6 +37,7 @@ def raw_item(**changes) -> Article:
         url=URL,
         canonicalUrl=URL,
         site="www.bannedbook.org",
+        extraction="site",
         articleId="2052419",
         section="worldnews",
         inLanguage="zh-CN",

@@ -79,12 +79,13 @@ def test_the_article_record_is_the_hand_checked_one(record: dict) -> None:
             "dateDownloaded": None,
             "spider": "rfi",
             "contentHash": "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest(),
-            "schemaVersion": "1.4.0",
+            "schemaVersion": "1.5.0",
             "version": None,
             "previousHash": None,
         },
         "site": "www.rfi.fr",
-        "dateModified": read["dateModified"],  # ...and what 1.4.0 added, at the end
+        "dateModified": read["dateModified"],  # ...and what 1.4.0 and 1.5.0 added, at the end
+        "extraction": "site",
     }
     assert read["relatedArticles"][0]["articleId"] == read["articleId"]
     assert without_download_time(record) == want

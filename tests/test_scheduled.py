@@ -154,10 +154,26 @@ def test_killed_runs_lose_nothing_and_repeat_nothing(server, tmp_path):
     assert "did not finish" in (tmp_path / "crawl.log").read_text("utf-8")
 
 
-def test_drift_alarm_fails_the_run(tmp_path):
+def test_drift_alarm_fails_the_run_and_the_articles_are_kept(tmp_path):
     server = SampleServerProcess(tmp_path / "requests.log", variant="drifted-headline")
     try:
         crawls = ScheduledCrawls(server, tmp_path)
+        status, records, report = crawls.run()
+    finally:
+        server.stop()
+    # The title left its element and og:title went: the page's own h1 still names it.
+    assert status == EXIT_FAILED_VERDICT and report["verdict"] == "failed"
+    assert sorted(r["articleId"] for r in records) == sorted(crawls.site.public_ids)
+    assert all(r["extraction"] == "generic" and r["headline"] for r in records)
+    assert report["extraction"]["selectorsFailed"] == {"no_headline": len(records)}
+    assert "generic_share" in {alarm["check"] for alarm in report["alarms"]}
+    assert "Drift alarm: " in (tmp_path / "crawl.log").read_text("utf-8")
+
+
+def test_drift_alarm_without_the_fallback_drops_the_articles(tmp_path):
+    server = SampleServerProcess(tmp_path / "requests.log", variant="drifted-headline")
+    try:
+        crawls = ScheduledCrawls(server, tmp_path, NEWSSPIDER_GENERIC_FALLBACK=False)
         status, records, report = crawls.run()
     finally:
         server.stop()

@@ -67,7 +67,10 @@ def _start_worker(overrides: dict[str, str], spider: str) -> None:
     from newsspider.pipelines import CleaningPipeline, ValidationPipeline
 
     site = sites.get(spider)
-    crawler = _Crawler(site_settings(overrides, site))
+    settings = site_settings(overrides, site)
+    if chosen := config.setting(settings, "NEWSSPIDER_SITE_SELECTORS"):
+        site = site.with_selectors(chosen)  # the repair a drift alarm proposed, tried on the archive
+    crawler = _Crawler(settings)
     _worker.update(
         crawler=crawler,
         site=site,

@@ -77,6 +77,7 @@ SCHEMA = pa.schema(
         ),
         pa.field("site", _text),  # null for a record older than 1.3.0 of a spider no site file names
         pa.field("dateModified", _text),
+        pa.field("extraction", _text, nullable=False),
         # Not in a crawl's records: the first article this one repeats (exactly or nearly), or null.
         pa.field("duplicateOf", _text),
         pa.field("duplicateOfSite", _text),  # and its site: a copy may repeat another site's article

@@ -50,12 +50,17 @@ def _modified_and_credits(record: dict[str, Any]) -> None:
             image.setdefault("credit", None)
 
 
+def _extraction(record: dict[str, Any]) -> None:
+    record.setdefault("extraction", "site")  # before 1.5.0 every record came from the site file's selectors
+
+
 # Minor version -> what it added, as a step that fills the added fields (with null, unless known).
 ADDED: dict[int, Callable[[dict[str, Any]], None]] = {
     1: _metadata_versions,
     2: _related_article_ids,
     3: _site,
     4: _modified_and_credits,
+    5: _extraction,
 }
 
 

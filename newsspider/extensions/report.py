@@ -25,10 +25,13 @@ from newsspider.output import (
 )
 
 logger = logging.getLogger(__name__)
+GENERIC_LISTED = 1000  # generic pages named in the report (all are counted)
 
 
 # Alarms about the site's markup drifting; the others say the run did not do its job.
-DRIFT_CHECKS = frozenset({"dropped_share", "zero_records", *(f"coverage.{field}" for field in COVERAGE_FIELDS)})
+DRIFT_CHECKS = frozenset(
+    {"dropped_share", "zero_records", "generic_share", *(f"coverage.{field}" for field in COVERAGE_FIELDS)}
+)
 
 
 class RunReport:
@@ -64,6 +67,8 @@ class RunReport:
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         self.lost: list[dict[str, str]] = []  # article pages that gave no record, and why
+        self.generic: list[str] = []  # article pages read generically (the first GENERIC_LISTED)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -141,6 +146,7 @@ class RunReport:
             reason=reason,
             feeds=[str(p) for p in self.feeds],
         )
+        self.report["extraction"]["genericPages"] = sorted(self.generic)
         lost = sorted(whole["articles"], key=lambda f: (f["reason"], f["url"]))
         listings = sorted(whole["listings"], key=lambda f: (f["reason"], f["url"]))
         self.report["failures"] = {
@@ -179,6 +185,11 @@ class RunReport:
             logger.error("Run failed: the run report %s could not be written (%s)", self.path, exc.strerror)
             return
         logger.info("Run report (verdict %s): %s", self.verdict, self.path)
+
+    def item_scraped(self, item: Any) -> None:
+        adapter = ItemAdapter(item)
+        if adapter.get("extraction") == "generic" and len(self.generic) < GENERIC_LISTED:
+            self.generic.append(adapter.get("url") or "")
 
     def run_alarms(
         self, report: dict[str, Any], stats: dict[str, Any], starts: list[str], failed_starts: dict[str, str]

@@ -9,6 +9,7 @@ from scrapy.settings import BaseSettings
 
 from newsspider import config
 from newsspider.config import COVERAGE_FIELDS
+from newsspider.generic.repair import suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,23 @@ def drift_alarms(report: dict[str, Any], settings: BaseSettings) -> list[dict[st
                     round(share, 4),
                     max_share,
                     f"{dropped} of {pages} article pages dropped ({share:.1%}), above {max_share:.1%}",
+                )
+            )
+        generic = report["extraction"]["generic"]
+        max_generic = config.setting(settings, "NEWSSPIDER_ALARM_MAX_GENERIC_SHARE")
+        if generic / pages > max_generic:
+            proposed = ", ".join(
+                f"{field} = {s['selector']!r} (fits {s['fits']:.0%})"
+                for field, s in report["extraction"]["suggestions"].items()
+            )
+            found.append(
+                make_alarm(
+                    "generic_share",
+                    round(generic / pages, 4),
+                    max_generic,
+                    f"{generic} of {pages} article pages read generically ({generic / pages:.1%}, above "
+                    f"{max_generic:.1%}): the site file's selectors no longer fit"
+                    + (f"; proposed for the site file: {proposed}" if proposed else ""),
                 )
             )
     zero_records_pages = config.setting(settings, "NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES")
@@ -132,6 +150,12 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
             "sitemaps": _with_prefix(stats, "newsspider/sitemaps/"),
         },
         "stripped": _with_prefix(stats, "newsspider/clean/stripped/"),
+        "extraction": {
+            "generic": stats.get("newsspider/extraction/generic", 0),
+            # Article pages the site's selectors read nothing from, by what was missing.
+            "selectorsFailed": _with_prefix(stats, "newsspider/extraction/failed/"),
+            "suggestions": suggestions(stats, stats.get("newsspider/extraction/generic", 0)),
+        },
         "httpErrors": {
             code: n for code, n in _with_prefix(stats, "downloader/response_status_count/").items() if code >= "400"
         },

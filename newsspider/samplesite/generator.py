@@ -17,7 +17,9 @@ TEMPLATES: dict[str, type[SiteTemplate]] = {"bannedbook": BannedbookTemplate, "r
 SITEMAP_SIZE = 100  # articles per post sitemap (Yoast's default is 1000)
 # "drifted-headline": the site moved its article title out of its usual element and dropped
 # og:title, the kind of template change the drift alarm exists for.
-VARIANTS = ("real", "drifted-headline")
+# "drifted-template": a theme change renamed the entry container (section.story-text), moved the
+# title into an h1.story-title and renamed the credit markup (p.story-source), og:title kept.
+VARIANTS = ("real", "drifted-headline", "drifted-template")
 
 
 class SampleSite(SiteModel):

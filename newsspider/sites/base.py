@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -26,6 +26,27 @@ class ArticleUrl(NamedTuple):
     date: str  # YYYYMMDD, as in the URL
     traditional: bool  # the traditional-script edition
     amp: bool
+
+
+# The selectors NEWSSPIDER_SITE_SELECTORS may replace without editing the site file, and their language.
+SELECTOR_FIELDS: dict[str, str] = {
+    "entry": "css",
+    "headline_from_entry": "xpath",
+    "headline_fallback": "xpath",
+    "canonical": "xpath",
+    "published_time": "xpath",
+    "modified_time": "xpath",
+    "date_line_from_entry": "xpath",
+    "credit_blocks": "xpath",
+    "byline": "xpath",
+    "byline_name": "xpath",
+    "tags": "xpath",
+    "related_links": "xpath",
+    "listing_article_links": "css list",
+    "listing_next_page": "css list",
+    "description_meta": "xpath list",
+    "image_credit": "css list",
+}
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,8 @@ class Site:
     # The photo credit inside an image's caption (CSS, e.g. the caption's second span): images'
     # ``credit``, kept out of their ``caption``. The spider sets it as NEWSSPIDER_IMAGE_CREDIT_SELECTORS.
     image_credit: tuple[str, ...] = ()
+    # Names the site puts in every page's author meta: no article's author (for the generic reading).
+    site_authors: frozenset[str] = frozenset()
     card_notes: str = ""  # what a dataset card says of the site's selection and its biases
     default_language: tuple[str, str] = ("zh-CN", "zh-TW")  # the simplified and traditional editions
 
@@ -90,6 +113,13 @@ class Site:
         zone = datetime.strptime(self.local_utc_offset, "%z").tzinfo
         assert zone is not None
         return zone
+
+    def with_selectors(self, overrides: dict[str, str | list[str]]) -> Site:
+        """The site with some selectors replaced (``NEWSSPIDER_SITE_SELECTORS``, checked by config)."""
+        return replace(
+            self,
+            **{name: tuple(v) if SELECTOR_FIELDS[name].endswith("list") else v for name, v in overrides.items()},
+        )
 
     def settings(self) -> dict[str, object]:
         """The settings the site's spider (and re-extraction for it) sets, at the spider's priority:

@@ -82,6 +82,9 @@ class SiteSpider(Seeding, SitemapPump, Listings, Following, Failures, NewsSpider
     def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        overrides = config.setting(settings, "NEWSSPIDER_SITE_SELECTORS")
+        if overrides:  # a repair tried before it goes into the site file
+            spider.site = cls.site.with_selectors(overrides)
 
         def chosen(argument: str, value: Any) -> Any:
             """The argument when given, else its setting (checked by the base class)."""
@@ -119,10 +122,6 @@ class SiteSpider(Seeding, SitemapPump, Listings, Following, Failures, NewsSpider
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         return spider
-
-    # --- feeds ---------------------------------------------------------------------------------
-
-    # --- sitemaps ------------------------------------------------------------------------------
 
     def closed(self, reason: str) -> None:
         """Sitemaps read in full by a run that finished are skipped by later runs while the index

@@ -149,6 +149,7 @@ class BannedbookTemplate(SiteTemplate):
             },
             "site": "www.bannedbook.org",  # the site imitated, whatever host serves the sample
             "dateModified": None,  # the template has no article:modified_time
+            "extraction": "site",
         }
 
     def _body_lines(self, article: BannedbookArticle, script: int) -> list[str]:

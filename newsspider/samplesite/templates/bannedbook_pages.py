@@ -124,10 +124,9 @@ class BannedbookPages:
             meta.append(f'<meta name="description" content="{description}" />')
         if article.published_time:
             meta.append(f'<meta property="article:published_time" content="{article.published_time}" />')
-        title = (
-            f'<h1 class="entry-title">{headline}</h1>'
-            if self.site.variant == "drifted-headline"
-            else f"<h2>{headline}</h2>"
+        drifted = self.site.variant == "drifted-template"
+        title = {"drifted-headline": f'<h1 class="entry-title">{headline}</h1>', "drifted-template": ""}.get(
+            self.site.variant, f"<h2>{headline}</h2>"
         )
         postmeat = ""
         if article.postmeat:
@@ -139,7 +138,7 @@ class BannedbookPages:
         center = (
             f"<!-- 面包屑导航 --> {title} {postmeat}"
             f'<p class="notice"><b>{texts.NOTICE[script]}</p><p>{texts.NOTICE_FOLLOW_UP[script]}</b></p>  '
-            f'<div class="entry"> {self._entry(article, script, base)} </div><!--END ENTRY-->'
+            f"{_entry_wrapper(drifted, self._entry(article, script, base), headline)}<!--END ENTRY-->"
             f"{_COMMENTS_AREA}"
         )
         return self._page(script, base, path, article.headline_text(script), center, "\n".join(meta))
@@ -179,7 +178,8 @@ class BannedbookPages:
         parts.append(self._promo_list(script, base))
         if article.source and article.source_in_src_info:
             label = "来源：" if script == SIMPLIFIED else "來源："
-            parts.append(f'<p class="src-info">{label}{article.source[script]} </p>')
+            credit_class = "story-source" if self.site.variant == "drifted-template" else "src-info"
+            parts.append(f'<p class="{credit_class}">{label}{article.source[script]} </p>')
         parts.append(_SHARE_AND_ADS)
         return " ".join(parts)
 
@@ -381,3 +381,11 @@ _COMMENTS_AREA = (
     '<input id="email" name="email" type="text" value="" size="30" maxlength="100" required="required" /></p>'
     '<p class="form-submit"><input name="submit" type="submit" id="submit" class="submit" value="发表评论" /></p></form></div>'
 )
+
+
+def _entry_wrapper(drifted: bool, entry: str, headline: str) -> str:
+    """The entry as the site serves it; a theme change moves the title into a story header and
+    renames the containers (the ``drifted-template`` variant)."""
+    if drifted:
+        return f'<h1 class="story-title">{headline}</h1> <section class="story-text"> {entry} </section>'
+    return f'<div class="entry"> {entry} </div>'

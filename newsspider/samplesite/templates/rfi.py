@@ -181,6 +181,7 @@ class RfiTemplate(SiteTemplate):
             },
             "site": "www.rfi.fr",  # the site imitated, whatever host serves the sample
             "dateModified": self.modified_time(article),
+            "extraction": "site",
         }
 
     @staticmethod

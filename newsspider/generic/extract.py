@@ -1,0 +1,171 @@
+"""The record of an article page read without the site file's selectors: the page's own metadata
+(:mod:`.metadata`), the body by :mod:`.body`, and where the site is known its URL rule, its strip
+selectors (promo lists, ads and notices never reach the body) and its credit-line rules.
+
+The record has the crawl's schema, ``extraction: "generic"``; :mod:`.repair` says which elements held
+its fields, for the report's selector suggestions.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from html import escape
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from newsspider import SCHEMA_VERSION
+from newsspider.cleaning import compiled_css
+from newsspider.generic.body import body_lines
+from newsspider.generic.dates import date_in_text
+from newsspider.generic.metadata import PageMetadata, page_metadata
+from newsspider.generic.repair import LOCATED, located
+from newsspider.items import Article
+from newsspider.processors import language_tag, normalize_space, parse_credit, to_iso_date, unique_authors
+from newsspider.sites import Site
+from newsspider.urls import WEB_SCHEMES, join_url
+
+_H1 = etree.XPath("//h1")
+_CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BODY_TEXT = etree.XPath("string(/html/body)")
+
+
+def url_article_id(url: str) -> str:
+    """The id of an article of a site with no file: the first 16 hex digits of the SHA-256 of its
+    canonical URL's host and path (lower-case host, no scheme, query or fragment), stable across
+    runs and the same for http and https."""
+    parts = urlsplit(url)
+    key = f"{(parts.hostname or '').lower()}{unquote(parts.path).rstrip('/') or '/'}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _without(root: etree._Element, strip_selectors: dict[str, list[str]]) -> etree._Element:
+    """``root`` with every strip selector's match removed (the site's promo lists, ads, notices)."""
+    selectors = [s for kind in strip_selectors.values() for s in kind]
+    if selectors:
+        for element in compiled_css(", ".join(selectors))(root):
+            if element.getparent() is not None:
+                element.getparent().remove(element)
+    return root
+
+
+def _split_credits(lines: list[str]) -> tuple[list[str], list[dict[str, str]], str | None, str | None]:
+    """Body lines without the credit lines, and what those said (authors, source, editor)."""
+    kept, authors, source, editor = [], [], None, None
+    for line in lines:
+        credit = parse_credit(line)
+        if credit is None:
+            kept.append(line)
+            continue
+        authors += credit.authors
+        source, editor = source or credit.source, editor or credit.editor
+    return kept, authors, source, editor
+
+
+def _body_html(lines: list[str], image: str | None) -> str:
+    """HTML the cleaning pipeline reads back as the same text: a paragraph per line, the lead image first."""
+    figure = f'<figure><img src="{escape(image)}"></figure>' if image else ""
+    return "<div>" + figure + "".join(f"<p>{escape(line)}</p>" for line in lines) + "</div>"
+
+
+def generic_article(
+    text: str,
+    url: str,
+    site: Site | None,
+    strip_selectors: dict[str, list[str]],
+    downloaded: str,
+    spider: str,
+) -> Article | None:
+    """The record of the page ``text`` (decoded) fetched at ``url``; ``None`` when it holds no
+    article body. A known site gives the id, section and date of its URL rule, strips its non-article
+    matter first, reads its credit lines and removes its title suffix."""
+    text = _CONTROL_CHARS_RE.sub("", text)  # lxml refuses them in text it is given back
+    try:
+        root = etree.fromstring(text, etree.HTMLParser()) if text.strip() else None
+    except (etree.ParserError, ValueError):
+        root = None
+    if root is None:
+        return None
+    meta = page_metadata(root, site.site_authors if site else frozenset())
+    parsed = site.parse_article_url(url) if site else None
+    canonical = join_url(url, meta.canonical) or url
+    headline = _headline(meta, root, site)
+    offset = site.local_utc_offset if site else None
+    published = (
+        meta.date_published
+        or date_in_text(_BODY_TEXT(root)[:5000], offset)
+        or (to_iso_date(parsed.date) if parsed else None)  # the URL's YYYYMMDD
+    )
+    image = join_url(url, meta.image) if meta.image else None
+    cleaned = _without(copy.deepcopy(root), strip_selectors)
+    lines = body_lines(etree.tostring(cleaned, encoding="unicode", method="html"), url)
+    lines, credited, source, editor = _split_credits(lines)
+    if not lines:
+        return None
+    article = Article(
+        url=url,
+        canonicalUrl=canonical,
+        articleId=parsed.article_id if parsed else url_article_id(canonical),
+        section=parsed.section if parsed else _url_section(canonical),
+        inLanguage=language_tag(meta.language) or (site.default_language[0] if site else "und"),
+        headline=headline,
+        datePublished=published,
+        datePublishedRaw=published,
+        authors=unique_authors([*({"name": a, "nameRaw": a} for a in meta.authors), *credited]),
+        source=source,
+        editor=editor,
+        tags=meta.tags,
+        description=meta.description,
+        articleBody="\n".join(lines),
+        articleBodyHtml=_body_html(lines, image),
+        images=[],
+        relatedArticles=_related(root, url, site, parsed.article_id if parsed else None),
+        metadata=_metadata(downloaded, spider),
+        site=site.host if site else (urlsplit(canonical).hostname or "").lower(),
+        dateModified=meta.date_modified,
+        extraction="generic",
+    )
+    article.__dict__[LOCATED] = located(root, lines, headline, published)
+    return article
+
+
+def _headline(meta: PageMetadata, root: etree._Element, site: Site | None) -> str | None:
+    title = meta.headline or next((normalize_space(h.xpath("string()")) for h in _H1(root)), None)
+    if title and site is not None:
+        title = normalize_space(site.site_name_suffix_re.sub("", title))
+    return title
+
+
+def _related(root: etree._Element, url: str, site: Site | None, own_id: str | None) -> list[dict[str, str | None]]:
+    """The site's related list, looked for in the whole page (its entry is what may have moved)."""
+    if site is None:
+        return []
+    found = []
+    for link in etree.XPath(site.related_links)(root):
+        target, headline = join_url(url, link.get("href")), normalize_space(link.xpath("string()"))
+        if not target or not headline or urlsplit(target).scheme not in WEB_SCHEMES:
+            continue
+        parsed = site.parse_article_url(target)
+        if parsed is None or parsed.article_id != own_id:
+            found.append({"url": target, "headline": headline, "articleId": parsed.article_id if parsed else None})
+    return found
+
+
+def _url_section(url: str) -> str:
+    """The first path segment of a URL with no site rule (``news`` for a page at the root)."""
+    first = unquote(urlsplit(url).path).strip("/").split("/")[0]
+    return "".join(first.split()) or "news"
+
+
+def _metadata(downloaded: str, spider: str) -> dict[str, Any]:
+    return {
+        "dateDownloaded": downloaded,
+        "spider": spider,
+        "contentHash": None,
+        "schemaVersion": SCHEMA_VERSION,
+        "version": None,
+        "previousHash": None,
+    }
