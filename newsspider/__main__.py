@@ -1,5 +1,5 @@
-"""``python -m newsspider demo|serve|cluster|reextract|export``: the offline demo crawl, the sample-site server,
-a local cluster, records rebuilt from the archive, a dataset snapshot."""
+"""``python -m newsspider demo|serve|cluster|reextract|export|extract``: the offline demo crawl, the sample-site
+server, a local cluster, records rebuilt from the archive, a dataset snapshot, records from saved pages."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ COMMANDS = {
     "cluster": "newsspider.cluster.command",
     "reextract": "newsspider.archive.reextract",
     "export": "newsspider.exports.command",
+    "extract": "newsspider.generic.command",
 }
 
 
@@ -19,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
         print(
-            "usage: python -m newsspider {demo|serve|cluster|reextract|export} [options]  (--help after a command)",
+            "usage: python -m newsspider {demo|serve|cluster|reextract|export|extract} [options]"
+            "  (--help after a command)",
             file=sys.stderr,
         )
         return 2

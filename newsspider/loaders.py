@@ -118,7 +118,7 @@ def _publication_raw(offset: str, *candidates: str | None) -> str | None:
     return dated[0][0] if dated else candidates[-1]
 
 
-def _fetched_at(response: TextResponse) -> datetime:
+def fetched_at(response: TextResponse) -> datetime:
     fetched = response.meta.get(FETCHED_AT) if response.request is not None else None
     return fetched if isinstance(fetched, datetime) else datetime.now(UTC)
 
@@ -229,7 +229,7 @@ def load_article(response: TextResponse, site: Site) -> Article | None:
         "metadata",
         {
             # The page's download time: the one its WARC record carries, when the archive is on.
-            "dateDownloaded": _fetched_at(response).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "dateDownloaded": fetched_at(response).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "spider": site.name,
             "contentHash": None,
             "schemaVersion": SCHEMA_VERSION,

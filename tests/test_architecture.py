@@ -65,7 +65,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("extensions", "pipelines"),
     ("spiders",),
     # Tools built on the crawl: commands, re-extraction, export, the sample site and its demos.
-    ("commands", "archive.reextract", "archive", "exports", "cluster.command", "samplesite", "__main__"),
+    (
+        "commands",
+        "archive.reextract",
+        "archive",
+        "exports",
+        "cluster.command",
+        "generic.command",
+        "samplesite",
+        "__main__",
+    ),
 )
 
 
