@@ -177,6 +177,10 @@ def load_article(response: TextResponse, site: Site) -> Article | None:
     parsed = site.parse_article_url(response.url)
     if parsed is None:
         return None
+    if site.generic_only:  # no selectors to try: the page's own reading, if it is an article
+        text = response.text if response.body else ""
+        downloaded = fetched_at(response).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return generic_article(text, response.url, site, {}, downloaded, site.name, confirm=True)
     # One parse, of the bytes as they came (Scrapy's response.selector would decode the body to
     # text and parsel encode it again); the loader would otherwise parse the page a second time.
     base_url = get_base_url(response)

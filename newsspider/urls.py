@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -45,3 +46,12 @@ def join_url(base: str, href: str | None) -> str | None:
         return urljoin(base, href.strip())
     except ValueError:
         return None
+
+
+def url_article_id(url: str) -> str:
+    """The id of an article of a site with no file: the first 16 hex digits of the SHA-256 of its
+    URL's host and path (lower-case host; no scheme, query or fragment; no trailing slash): stable
+    across runs, the same for http and https and for a link with tracking parameters."""
+    parts = urlsplit(url)
+    key = f"{(parts.hostname or '').lower()}{unquote(parts.path).rstrip('/') or '/'}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]

@@ -113,11 +113,12 @@ def test_inspecting_commands_write_nothing(project, sample_server, site, monkeyp
         assert files(project) == before, (command, sorted(files(project) - before))
 
 
-def test_scrapy_list_shows_a_spider_per_site_file() -> None:
+def test_scrapy_list_shows_a_spider_per_site_file_and_news() -> None:
     from newsspider import sites
 
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "list"], cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == sorted(sites.names()) == ["bannedbook", "rfi"]
+    # A spider per site file, and news for the sites that have none.
+    assert result.stdout.split() == sorted([*sites.names(), "news"]) == ["bannedbook", "news", "rfi"]

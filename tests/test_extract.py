@@ -89,7 +89,7 @@ def test_a_warc_file_gives_a_record_per_article_page(tmp_path: Path) -> None:
         (["--site", "nosuchsite", "x.html"], 2, "newsspider extract: error:"),
         ([FIXTURES / "article-fragment.html"], 3, "give --url"),  # no URL on the page, none given
         ([CORPUS / "front-page-20251130.html"], 3, "no record (no_article"),  # a front page holds no article
-        ([ARTICLE, "-s", "NEWSSPIDER_SITE_SELECTORS={\"nope\": 1}"], 2, "NEWSSPIDER_SITE_SELECTORS"),
+        ([ARTICLE, "-s", 'NEWSSPIDER_SITE_SELECTORS={"nope": 1}'], 2, "NEWSSPIDER_SITE_SELECTORS"),
     ],
 )
 def test_what_gives_no_record_says_why(args: list, status: int, says: str) -> None:

@@ -79,7 +79,7 @@ def test_deploy_schedule_and_collect_records(scrapyd, sample_server, tmp_path):
         timeout=300,
     )
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-    assert call(f"{url}/listspiders.json?project=newsspider")["spiders"] == ["bannedbook", "rfi"]
+    assert call(f"{url}/listspiders.json?project=newsspider")["spiders"] == ["bannedbook", "news", "rfi"]
 
     site = SampleSite(seed=sample_server.seed, articles=sample_server.articles)
     settings = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "NEWSSPIDER_STATE_ENABLED": "False"}

@@ -9,7 +9,6 @@ its fields, for the report's selector suggestions.
 from __future__ import annotations
 
 import copy
-import hashlib
 import re
 from html import escape
 from typing import Any
@@ -26,20 +25,15 @@ from newsspider.generic.repair import LOCATED, located
 from newsspider.items import Article
 from newsspider.processors import language_tag, normalize_space, parse_credit, to_iso_date, unique_authors
 from newsspider.sites import Site
-from newsspider.urls import WEB_SCHEMES, join_url
+from newsspider.urls import WEB_SCHEMES, join_url, url_article_id
 
 _H1 = etree.XPath("//h1")
+_HEADINGS = etree.XPath("//body//*[self::h1 or self::h2]")
+# Characters of body that make a page an article when it says nothing of itself (no og:type, no date).
+CONFIRMING_BODY = 500
+DATE_WINDOW = 1500  # characters after the headline where its date line stands
 _CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BODY_TEXT = etree.XPath("string(/html/body)")
-
-
-def url_article_id(url: str) -> str:
-    """The id of an article of a site with no file: the first 16 hex digits of the SHA-256 of its
-    canonical URL's host and path (lower-case host, no scheme, query or fragment), stable across
-    runs and the same for http and https."""
-    parts = urlsplit(url)
-    key = f"{(parts.hostname or '').lower()}{unquote(parts.path).rstrip('/') or '/'}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def _without(root: etree._Element, strip_selectors: dict[str, list[str]]) -> etree._Element:
@@ -78,6 +72,7 @@ def generic_article(
     strip_selectors: dict[str, list[str]],
     downloaded: str,
     spider: str,
+    confirm: bool = False,
 ) -> Article | None:
     """The record of the page ``text`` (decoded) fetched at ``url``; ``None`` when it holds no
     article body. A known site gives the id, section and date of its URL rule, strips its non-article
@@ -94,16 +89,19 @@ def generic_article(
     canonical = join_url(url, meta.canonical) or url
     headline = _headline(meta, root, site)
     offset = site.local_utc_offset if site else None
-    published = (
-        meta.date_published
-        or date_in_text(_BODY_TEXT(root)[:5000], offset)
-        or (to_iso_date(parsed.date) if parsed else None)  # the URL's YYYYMMDD
-    )
+    url_day = to_iso_date(parsed.date) if parsed and parsed.date else None  # the URL's YYYYMMDD
+    line = _date_line(_BODY_TEXT(root), headline, offset)
+    if line and url_day and line[:10] != url_day:
+        line = None  # a date of another article the page lists, not this one's
+    page_date = meta.date_published or line
+    published = page_date or url_day
     image = join_url(url, meta.image) if meta.image else None
     cleaned = _without(copy.deepcopy(root), strip_selectors)
     lines = body_lines(etree.tostring(cleaned, encoding="unicode", method="html"), url)
     lines, credited, source, editor = _split_credits(lines)
-    if not lines:
+    # A page that says nothing of itself is an article by a long body (shorter where its URL is dated).
+    enough = CONFIRMING_BODY if url_day is None else CONFIRMING_BODY // 5
+    if not lines or (confirm and not (meta.is_article or page_date or sum(map(len, lines)) >= enough)):
         return None
     article = Article(
         url=url,
@@ -133,10 +131,24 @@ def generic_article(
 
 
 def _headline(meta: PageMetadata, root: etree._Element, site: Site | None) -> str | None:
-    title = meta.headline or next((normalize_space(h.xpath("string()")) for h in _H1(root)), None)
+    """The meta title without what the site appends to it: the page's heading that opens it (else
+    its first h1)."""
+    headings = [text for h in _HEADINGS(root) if (text := normalize_space(h.xpath("string()")))]
+    title = meta.headline
+    if title:
+        title = next((h for h in headings if len(h) >= 4 and title.startswith(h)), title)
+    else:
+        title = next((normalize_space(h.xpath("string()")) for h in _H1(root)), None)
     if title and site is not None:
         title = normalize_space(site.site_name_suffix_re.sub("", title))
     return title
+
+
+def _date_line(text: str, headline: str | None, offset: str | None) -> str | None:
+    """The first date shown after the headline (a page's chrome lists other articles' dates before
+    it), else near the top of the page."""
+    at = text.find(headline) if headline else -1
+    return date_in_text(text[at : at + DATE_WINDOW] if at >= 0 else text[:DATE_WINDOW], offset)
 
 
 def _related(root: etree._Element, url: str, site: Site | None, own_id: str | None) -> list[dict[str, str | None]]:

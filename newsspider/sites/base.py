@@ -23,7 +23,7 @@ class ArticleUrl(NamedTuple):
 
     article_id: str
     section: str
-    date: str  # YYYYMMDD, as in the URL
+    date: str  # YYYYMMDD, as in the URL; "" when the URL gives none (a site with no file)
     traditional: bool  # the traditional-script edition
     amp: bool
 
@@ -100,6 +100,10 @@ class Site:
     image_credit: tuple[str, ...] = ()
     # Names the site puts in every page's author meta: no article's author (for the generic reading).
     site_authors: frozenset[str] = frozenset()
+    # A site with no file (the news spider): every article page is read generically, and kept only
+    # when the page says it is an article; listings' advertised feeds are read (discover=feeds).
+    generic_only: bool = False
+    feeds_on_pages: bool = False
     card_notes: str = ""  # what a dataset card says of the site's selection and its biases
     default_language: tuple[str, str] = ("zh-CN", "zh-TW")  # the simplified and traditional editions
 

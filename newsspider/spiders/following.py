@@ -109,7 +109,7 @@ class Following:
         if parsed is None:
             self._count("links/not_article")
             return
-        if self.since and parsed.date < self.since:
+        if self.since and parsed.date and parsed.date < self.since:  # an undated URL is not older
             self._count("links/older_than_since")
             return
         if not self._on_site(url):

@@ -69,6 +69,8 @@ class Listings:
                 held += self.crawl_state is not None and self.crawl_state.is_settled(parsed.article_id)
             yield from self._follow_article(url, "listing", 0, read=(url, parsed))
 
+        if page == 1 and self.site.feeds_on_pages and "feeds" in self.discover:
+            yield from self._advertised_feeds(response)
         if not dates:
             self._count("pagination/stopped_no_entries")
             self._start_listing_gave_nothing(response, "no_article_links")
@@ -86,12 +88,26 @@ class Listings:
         if self.max_pages and page >= self.max_pages:
             self._count("pagination/stopped_max_pages")
             return
-        if self.since and min(dates) < self.since:
+        dated = [d for d in dates if d]
+        if self.since and dated and min(dated) < self.since:
             self._count("pagination/stopped_since")
             return
         next_url = self._next_page(response)
         if next_url:
             yield self._listing_request(next_url, page + 1, held_streak, tuple(ids))
+
+    def _advertised_feeds(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """The RSS and Atom feeds a listing page names in its head, read as feeds are."""
+        hrefs = response.css(
+            'link[rel~=alternate][type="application/rss+xml"]::attr(href),'
+            ' link[rel~=alternate][type="application/atom+xml"]::attr(href)'
+        ).getall()
+        for href in dict.fromkeys(hrefs):
+            url = canonical_url(join_url(get_base_url(response), href) or "", self.scheme_by_host)
+            if url and self._on_site(url):
+                self._count("requests/feed")
+                meta = {"page_kind": "feed", "start_url": response.meta.get("start_url")}
+                yield scrapy.Request(url, callback=self.parse_start, errback=self.listing_failed, meta=meta)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """A feed's items that are the site's articles; an item's time marks it changed (for the
