@@ -51,6 +51,9 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
+# The sites the sample site serves and the crawl suites run for, each with its spider of that name.
+SITES = ("bannedbook", "rfi")
+
 # Articles of the small sample site: enough for every path the run tests take, quick to crawl.
 SMALL_SITE = 40
 

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsspider.samplesite.faults import BOMB_SITEMAP_PATH, FAULT_KINDS, MALFORMED_FEED_PATH, FaultPlan
-from newsspider.samplesite.generator import SampleSite
+from newsspider.samplesite.faults import FAULT_KINDS, FaultPlan
+from newsspider.samplesite.generator import TEMPLATES, SampleSite
 from tests.conftest import LOOPBACK_SETTINGS, SMALL_SITE, SampleServerProcess, crawl_command
 from tests.test_reliability import SETTINGS as RELIABILITY
 from tests.test_scheduled import ScheduledCrawls
@@ -222,12 +222,12 @@ def test_a_malformed_feed_and_an_oversized_sitemap_are_reported_and_the_rest_is_
         crawls = DiscoveryCrawls(server, tmp_path, starts, "discover=feeds,sitemaps", "related_depth=0", **TUNING)
         status, records, report = crawls.run()
         failures = {(f["url"].replace(server.base_url, ""), f["reason"]) for f in report["failures"]["listings"]}
-        assert (MALFORMED_FEED_PATH, "feed_malformed") in failures
-        assert (BOMB_SITEMAP_PATH, "sitemap_too_large") in failures
+        plan = FaultPlan(site, seed=7)
+        assert (plan.markup.malformed_feed, "feed_malformed") in failures
+        assert (plan.markup.bomb_sitemap, "sitemap_too_large") in failures
         assert report["discovery"]["feeds"] == {"malformed": 1}
         assert report["discovery"]["sitemaps"]["too_large"] == 1
         # Every other article of the sitemaps is there, but for the pages whose faults lose them.
-        plan = FaultPlan(site, seed=7)
         lost = {a for a, kind in plan.by_article.items() if not FAULT_KINDS[kind]}
         wanted = {a.article_id for a in site.sitemap_articles() if a.kind != "disallowed"} - lost
         ids = [r["articleId"] for r in records]
@@ -300,7 +300,8 @@ def test_a_bad_child_sitemap_is_reported_and_fails_no_start(tmp_path: Path) -> N
     finally:
         server.stop()
     assert status == 0, report["alarms"]
-    assert (f"{server.base_url}{BOMB_SITEMAP_PATH}", "sitemap_too_large") in {
+    bomb = TEMPLATES["bannedbook"].fault_markup.bomb_sitemap
+    assert (f"{server.base_url}{bomb}", "sitemap_too_large") in {
         (f["url"], f["reason"]) for f in report["failures"]["listings"]
     }
     assert len(records) > 200

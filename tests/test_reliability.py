@@ -1,4 +1,4 @@
-"""The fault matrix: a real crawl of the sample site while it misbehaves in every planned way."""
+"""The fault matrix: a real crawl of the sample site while it misbehaves in every planned way, for each site."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from newsspider.pipelines import load_schema
-from newsspider.samplesite.faults import FAULT_KINDS, TRAP_PATH, FaultPlan
+from newsspider.samplesite.faults import FAULT_KINDS, FaultPlan
 from newsspider.samplesite.generator import SampleSite
-from tests.conftest import PROJECT, SampleServerProcess, crawl_command, subprocess_env
+from tests.conftest import PROJECT, SITES, SampleServerProcess, crawl_command, subprocess_env
 
 FAULT_SEED = 1
 # What the crawl is tuned to for the matrix: a short timeout so that "slow" bites, and short
@@ -28,19 +28,21 @@ SETTINGS = {
 }
 
 
-@pytest.fixture(scope="module")
-def matrix(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("faults")
-    server = SampleServerProcess(tmp / "requests.log", faults=FAULT_SEED, fault_log=tmp / "faults.jsonl")
+@pytest.fixture(scope="module", params=SITES)
+def matrix(request, tmp_path_factory):
+    name = request.param
+    tmp = tmp_path_factory.mktemp(f"faults-{name}")
+    server = SampleServerProcess(tmp / "requests.log", faults=FAULT_SEED, fault_log=tmp / "faults.jsonl", site=name)
     try:
-        site = SampleSite(seed=server.seed, articles=server.articles)
+        site = SampleSite(seed=server.seed, articles=server.articles, site=name)
         plan = FaultPlan(site, seed=FAULT_SEED)
         settings = {**SETTINGS, "PROBE_FILE": tmp / "probe.json", "LOG_FILE": tmp / "crawl.log"}
-        command = crawl_command(plan.start_urls(server.base_url), settings, tmp / "items.jsonl")
+        command = crawl_command(plan.start_urls(server.base_url), settings, tmp / "items.jsonl", spider=name)
         result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=600)
     finally:
         server.stop()
     return {
+        "name": name,
         "status": result.returncode,
         "site": site,
         "plan": plan,
@@ -97,23 +99,25 @@ def test_lost_articles_are_reported_with_their_reason(matrix, kind):
         "no_body": "empty_body",
         "challenge": "blocked",  # a bot challenge is never parsed as the article
     }
+    plan = matrix["plan"]
     reported = {
-        (urlsplit(f["url"]).path.rsplit("/", 1)[-1], f["reason"]) for f in matrix["report"]["failures"]["articles"]
+        (plan.article_id_at(urlsplit(f["url"]).path), f["reason"]) for f in matrix["report"]["failures"]["articles"]
     }
-    for article_id in by_kind(matrix["plan"], kind):
-        assert (f"{article_id}.html", reasons[kind]) in reported, (kind, article_id)
+    for article_id in by_kind(plan, kind):
+        assert (article_id, reasons[kind]) in reported, (kind, article_id)
 
 
 def test_retry_after_is_honoured_and_backoff_grows(matrix):
+    plan = matrix["plan"]
     times: dict[str, list[float]] = {}
     for entry in matrix["faults"]:
         times.setdefault(entry["path"], []).append(entry["t"])
-    for article_id in by_kind(matrix["plan"], "burst503"):
-        (path,) = [p for p in times if p.endswith(f"/{article_id}.html")]
+    for article_id in by_kind(plan, "burst503"):
+        (path,) = [p for p in times if plan.article_id_at(p) == article_id]
         gaps = [b - a for a, b in zip(times[path], times[path][1:], strict=False)]
         assert len(gaps) == 2 and min(gaps) >= 0.95, gaps  # Retry-After: 1
-    for article_id in by_kind(matrix["plan"], "burst500"):
-        (path,) = [p for p in times if p.endswith(f"/{article_id}.html")]
+    for article_id in by_kind(plan, "burst500"):
+        (path,) = [p for p in times if plan.article_id_at(p) == article_id]
         gaps = [b - a for a, b in zip(times[path], times[path][1:], strict=False)]
         assert gaps[0] >= 0.19 and gaps[1] >= 0.39, gaps  # 0.2 s, then 0.4 s
     assert matrix["report"]["retries"]["count"] > 0
@@ -123,16 +127,14 @@ def test_no_request_leaves_the_site_and_traps_are_bounded(matrix):
     requests = matrix["probe"]["requests"]
     assert {urlsplit(u).netloc for u in requests} == {urlsplit(matrix["base"]).netloc}
     assert not any(urlsplit(u).scheme not in ("http",) for u in requests)
-    trap_pages = [f for f in matrix["faults"] if f["path"].startswith(TRAP_PATH)]
+    trap_pages = [f for f in matrix["faults"] if f["path"].startswith(matrix["plan"].markup.trap_path)]
     assert len(trap_pages) <= 2
     assert matrix["probe"]["stats"]["newsspider/pagination/stopped_repeating"] == 1
 
 
 def test_url_variants_are_fetched_once(matrix):
     plan = matrix["plan"]
-    requested = Counter(
-        urlsplit(f["path"]).path for f in matrix["faults"] if f["fault"] is None and f["path"].endswith(".html")
-    )
+    requested = Counter(urlsplit(f["path"]).path for f in matrix["faults"] if f["fault"] is None)
     for article_id in plan.variant_targets:
         path = matrix["site"].articles[article_id].path()
         assert requested[path] == 1, (article_id, requested[path])
@@ -142,18 +144,17 @@ def test_url_variants_are_fetched_once(matrix):
 def test_figures(matrix, reliability_figures):
     faults = Counter(f["fault"] for f in matrix["faults"] if f["fault"])
     emitted = [r["articleId"] for r in matrix["records"]]
-    reliability_figures.update(
-        {
-            "requests made": len(matrix["faults"]),
-            "faults injected by kind": dict(sorted(faults.items())),
-            "articles expected": len(matrix["plan"].expected_ids()),
-            "articles emitted": len(emitted),
-            "articles lost (planned)": len(matrix["site"].public_ids) - len(matrix["plan"].expected_ids()),
-            "duplicates": len(emitted) - len(set(emitted)),
-            "tracebacks": matrix["log"].count("Traceback"),
-            "requests to other hosts": sum(
-                urlsplit(u).netloc != urlsplit(matrix["base"]).netloc for u in matrix["probe"]["requests"]
-            ),
-        }
-    )
+    figures = {
+        "requests made": len(matrix["faults"]),
+        "faults injected by kind": dict(sorted(faults.items())),
+        "articles expected": len(matrix["plan"].expected_ids()),
+        "articles emitted": len(emitted),
+        "articles lost (planned)": len(matrix["site"].public_ids) - len(matrix["plan"].expected_ids()),
+        "duplicates": len(emitted) - len(set(emitted)),
+        "tracebacks": matrix["log"].count("Traceback"),
+        "requests to other hosts": sum(
+            urlsplit(u).netloc != urlsplit(matrix["base"]).netloc for u in matrix["probe"]["requests"]
+        ),
+    }
+    reliability_figures.update({f"{matrix['name']}: {name}": value for name, value in figures.items()})
     assert set(faults) == set(FAULT_KINDS) | {"pagination_trap"}

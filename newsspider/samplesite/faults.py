@@ -1,8 +1,9 @@
 """Seeded, reproducible faults for the sample site: what broken servers and broken HTML do.
 
-A :class:`FaultPlan` assigns fault kinds to articles (every view of the article, simplified,
-mirror and AMP, gets the same fault) and adds site-wide traps: a pagination trap and related
+A :class:`FaultPlan` assigns fault kinds to articles (every view of the article, in either
+edition and as AMP, gets the same fault) and adds site-wide traps: a pagination trap and related
 lists full of odd links. The server asks :meth:`FaultPlan.respond` how to answer each request.
+What the plan edits in a page, and where, the site's template tells (:class:`FaultMarkup`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from newsspider.samplesite.generator import SampleSite
-from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS
+from newsspider.samplesite.model import FaultMarkup
 
 # kind -> True when a correct crawler still gets the article (after retries, repairs, redirects).
 FAULT_KINDS: dict[str, bool] = {
@@ -42,14 +43,10 @@ FAULT_KINDS: dict[str, bool] = {
     "no_body": False,
     "challenge": False,  # Cloudflare's managed challenge instead of the page, every time
 }
-TRAP_PATH = "/bnews/trap/"
-# A category feed that is not well-formed XML (a bare "&", cut off in its fourth item), and a
-# sitemap the index lists that is small on the wire and larger than any sane cap unzipped.
-MALFORMED_FEED_PATH = f"/bnews/{LISTED_SECTIONS[1][0]}/feed/"
-BOMB_SITEMAP_PATH = "/post-sitemap-archive.xml.gz"
+# A sitemap the index lists (the template's bomb_sitemap) is small on the wire and larger than any
+# sane cap unzipped; its malformed_feed is not well-formed XML (a bare "&", cut off in its fourth item).
 BOMB_SITEMAP_BYTES = 64 * 1024 * 1024
 OFFSITE_HOST = "offsite.invalid"
-_ID_RE = re.compile(r"/(\d+)\.html")
 
 
 @dataclass
@@ -64,10 +61,8 @@ class Answer:
 
 class FaultPlan:
     def __init__(self, site: SampleSite, seed: int = 1, per_kind: int = 2, slow_seconds: float = 3.0):
-        if site.spider != "bannedbook":
-            # The faults edit bannedbook's markup and paths (div.entry, /bnews/trap/): not yet RFI's.
-            raise ValueError(f"the fault plan knows bannedbook's pages only, not {site.spider}'s")
         self.site = site
+        self.markup: FaultMarkup = site.template.fault_markup
         self.slow_seconds = slow_seconds
         rng = random.Random(seed)
         hosts = {rid for a in site.articles.values() for rid, _ in a.related if site.articles[rid].kind != "listed"}
@@ -94,29 +89,34 @@ class FaultPlan:
         return set(self.site.public_ids) - lost
 
     def start_urls(self, base: str) -> list[str]:
-        return [*self.site.start_urls(base), base.rstrip("/") + TRAP_PATH]
+        return [*self.site.start_urls(base), base.rstrip("/") + self.markup.trap_path]
+
+    def article_id_at(self, path: str) -> str | None:
+        """The article whose page is at ``path`` (as requested), ``None`` for other pages."""
+        return self.site.template.article_id_at(path)
 
     def respond(self, path_and_query: str, base: str, site_base: str | None = None) -> tuple[Answer, str | None]:
         """The answer to a request, and the fault injected (``None`` for a healthy answer)."""
         parts = urlsplit(path_and_query)
-        path = parts.path
-        if path.startswith(TRAP_PATH):
-            return self._trap(path, base), "pagination_trap"
-        if path == MALFORMED_FEED_PATH:
+        path, markup = parts.path, self.markup
+        if path.startswith(markup.trap_path):
+            return self._trap(path_and_query, base), "pagination_trap"
+        if path == markup.malformed_feed:
             return self._malformed_feed(path, base), "malformed_feed"
-        if path == BOMB_SITEMAP_PATH:
+        if path == markup.bomb_sitemap:
             return self._sitemap_bomb(), "sitemap_bomb"
-        if path == "/sitemap_index.xml":
+        if path == markup.sitemap_index:
             answer = self._page(path, base, site_base=site_base)
-            extra = f"<sitemap><loc>{base}{BOMB_SITEMAP_PATH}</loc></sitemap>\n</sitemapindex>".encode()
+            extra = f"<sitemap><loc>{base}{markup.bomb_sitemap}</loc></sitemap>\n</sitemapindex>".encode()
             answer.body = answer.body.replace(b"</sitemapindex>", extra)
             return answer, None
-        match = _ID_RE.search(path)
-        kind = self.by_article.get(match[1]) if match else None
+        article_id = self.article_id_at(path)
+        kind = self.by_article.get(article_id) if article_id else None
         seen = self._seen.get(path_and_query, 0)
         self._seen[path_and_query] = seen + 1
         if kind is None:
-            return self._page(path, base, site_base=site_base), None
+            # The query too: a listing's page number may be in it (RFI's ?page=N).
+            return self._page(path_and_query, base, site_base=site_base), None
         injected = getattr(self, f"_{kind}")(path, parts.query, base, seen)
         return injected if isinstance(injected, tuple) else (injected, kind)
 
@@ -126,8 +126,9 @@ class FaultPlan:
         status, content_type, text = self.site.render(path, base, site_base)
         if isinstance(text, bytes):
             return Answer(status, {"Content-Type": content_type}, text)
-        if status == 200 and _ID_RE.search(path):
-            text = text.replace('</ul> <ul class="texttj">', self._odd_links(base) + '</ul> <ul class="texttj">', 1)
+        if status == 200 and self.article_id_at(path):
+            end = self.markup.related_end
+            text = text.replace(end, self._odd_links(base) + end, 1)
         return Answer(status, {"Content-Type": content_type}, text.encode(encoding, errors="xmlcharrefreplace"))
 
     def _malformed_feed(self, path: str, base: str) -> Answer:
@@ -147,33 +148,28 @@ class FaultPlan:
         variants = []
         for n, article_id in enumerate(self.variant_targets):
             path = self.site.articles[article_id].path()
-            section, rest = path[len("/bnews/") :].split("/", 1)
             variants.append(
                 [
                     f"{base}{path}?utm_source=twitter&utm_medium=social&fbclid=IwAR0x",
                     f"{base}{path}#comments",
                     f"https://{host}{path}",
-                    f"{base}/bnews/%{ord(section[0]):02X}{section[1:]}/{rest}",
+                    f"{base}/%{ord(path[1]):02X}{path[2:]}",  # a letter percent-encoded that needs no encoding
                     f"{base}{path}?utm_campaign=x#respond",
                     f"HTTP://{host.upper()}{path}",
                 ][n]
             )
-        odd = ["javascript:void(0)", "mailto:editor@bannedbook.org", "tel:+1-555-0100", "data:text/html,<b>x</b>"]
-        items = [f"<li><a href='{href}' target='_blank'>相关链接</a></li>" for href in [*variants, *odd]]
+        odd = ["javascript:void(0)", "mailto:editor@example.org", "tel:+1-555-0100", "data:text/html,<b>x</b>"]
+        items = [self.markup.related_item.format(href=href) for href in [*variants, *odd]]
         return " ".join(items) + " "
 
-    def _trap(self, path: str, base: str) -> Answer:
-        """/bnews/trap/page/N/ exists for every N and always links to N+1, with the same entries."""
-        number = re.search(r"/page/(\d+)/", path)
-        page = int(number[1]) if number else 1
-        status, content_type, text = self.site.render(f"/bnews/{LISTED_SECTIONS[0][0]}/", base)
-        text = re.sub(
-            r'<link rel="next" href="[^"]*" />|<div class="wp-pagenavi"[^>]*>.*?</div>',
-            "",
-            text,
-            flags=re.S,
-        )
-        next_url = f"{base.rstrip('/')}{TRAP_PATH}page/{page + 1}/"
+    def _trap(self, path_and_query: str, base: str) -> Answer:
+        """The trap's page N exists for every N and always links to N+1, with the entries of the
+        first start listing."""
+        number = re.search(r"\d+", path_and_query[len(self.markup.trap_path) :])
+        page = int(number[0]) if number else 1
+        status, content_type, text = self.site.render(self.site.start_urls("")[0], base)
+        text = self.markup.pagination.sub("", text)
+        next_url = f"{base.rstrip('/')}{self.markup.trap_path}{self.markup.trap_page.format(n=page + 1)}"
         text = text.replace("</head>", f'<link rel="next" href="{next_url}" /></head>', 1)
         return Answer(status, {"Content-Type": content_type}, text.encode("utf-8"))
 
@@ -256,7 +252,7 @@ class FaultPlan:
 
     def _charset(self, path: str, base: str, encoding: str) -> Answer:
         answer = self._page(path, base)
-        text = answer.body.decode("utf-8").replace("charset=UTF-8", f"charset={encoding}", 1)
+        text = re.sub(r'charset=("?)UTF-8', rf"charset=\g<1>{encoding}", answer.body.decode("utf-8"), count=1)
         return Answer(200, {"Content-Type": "text/html"}, text.encode(encoding, errors="xmlcharrefreplace"))
 
     def _gbk(self, path, query, base, seen):
@@ -276,22 +272,29 @@ class FaultPlan:
         answer.body = b"\xef\xbb\xbf" + answer.body
         return answer
 
+    def _split_entry(self, answer: Answer) -> tuple[str, str, str]:
+        """The page around the article entry's content, and that content."""
+        opening, end = self.markup.entry
+        head, entry = answer.body.decode("utf-8").split(opening, 1)
+        entry, tail = entry.split(end, 1)
+        return head, entry, tail
+
+    def _join_entry(self, answer: Answer, head: str, entry: str, tail: str, after: str = "") -> Answer:
+        opening, end = self.markup.entry
+        answer.body = f"{head}{opening}{entry}{end}{after}{tail}".encode()
+        return answer
+
     def _malformed(self, path, query, base, seen):
         answer = self._page(path, base)
-        text = answer.body.decode("utf-8")
-        head, entry = text.split('<div class="entry">', 1)
-        entry, tail = entry.split("<!--END ENTRY-->", 1)
+        head, entry, tail = self._split_entry(answer)
         entry = entry.replace("</p>", "", 3)  # unclosed paragraphs
         entry = re.sub(r"(<p>[^<]{4})", "\\1\x00", entry, count=2)  # NUL bytes inside the text
         entry = entry.replace("</p>", "</p></html>", 1)  # a stray end of document
-        second = '<div class="entry"><p>网友评论：这里是评论区，不是正文。</p></div>'
-        answer.body = f'{head}<div class="entry">{entry}<!--END ENTRY-->{second}{tail}'.encode()
-        return answer
+        return self._join_entry(answer, head, entry, tail, after=self.markup.second_entry)
 
     def _no_headline(self, path, query, base, seen):
         answer = self._page(path, base)
-        text = answer.body.decode("utf-8")
-        text = re.sub(r"<!-- 面包屑导航 --> <h2>.*?</h2>", "", text, count=1)
+        text = self.markup.headline.sub("", answer.body.decode("utf-8"))
         text = re.sub(r'<meta property="og:title"[^>]*>', "", text)
         answer.body = text.encode("utf-8")
         return answer
@@ -301,11 +304,8 @@ class FaultPlan:
 
     def _no_body(self, path, query, base, seen):
         answer = self._page(path, base)
-        head, entry = answer.body.decode("utf-8").split('<div class="entry">', 1)
-        entry, tail = entry.split("<!--END ENTRY-->", 1)
-        entry = re.sub(r"<p>.*?</p>", "", entry)
-        answer.body = f'{head}<div class="entry">{entry}<!--END ENTRY-->{tail}'.encode()
-        return answer
+        head, entry, tail = self._split_entry(answer)
+        return self._join_entry(answer, head, self.markup.body_text.sub("", entry), tail)
 
 
 # What Cloudflare's managed challenge looks like to a plain HTTP client (title, script, header).

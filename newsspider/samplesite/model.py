@@ -9,6 +9,7 @@ draws for each article, its pages and the record a correct crawl gets from each 
 from __future__ import annotations
 
 import random
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +44,24 @@ class SampleArticle:
         return date(int(self.date[:4]), int(self.date[4:6]), int(self.date[6:]))
 
 
+@dataclass(frozen=True)
+class FaultMarkup:
+    """Where the fault plan (:mod:`newsspider.samplesite.faults`) breaks one template's pages."""
+
+    entry: tuple[str, str]  # the markup opening the article entry, and the first markup after its content
+    second_entry: str  # a second entry element after the real one, holding no article text
+    headline: re.Pattern[str]  # every headline the page gives but og:title (which is removed besides)
+    body_text: re.Pattern[str]  # every part of the entry that gives the article body a line
+    related_end: str  # the end of an article's related list: the odd links go just before it
+    related_item: str  # one related link, with {href} for its target
+    pagination: re.Pattern[str]  # a listing's pagination markup, taken out of the trap's pages
+    trap_path: str  # a listing whose pages never end; page N is trap_path + trap_page
+    trap_page: str  # with {n}, the page number
+    malformed_feed: str  # a feed's path, served cut off
+    sitemap_index: str  # the sitemap index a gzip-bomb sitemap is added to
+    bomb_sitemap: str
+
+
 class SiteTemplate(ABC):
     """What one imitated site adds to the model: its URLs, pages and expected records."""
 
@@ -53,6 +72,7 @@ class SiteTemplate(ABC):
     related_variants: tuple[str, str, str]  # how related lists link: plain, the other edition, a third form
     related_weights: tuple[int, int, int] = (70, 15, 15)  # how often each is drawn
     feed_items: int  # items in a section's feed
+    fault_markup: FaultMarkup
 
     def __init__(self, site: SiteModel):
         self.site = site
@@ -77,6 +97,11 @@ class SiteTemplate(ABC):
 
     @abstractmethod
     def expected_record(self, article: SampleArticle, base: str, spider: str, traditional: bool) -> dict: ...
+
+    @abstractmethod
+    def article_id_at(self, path: str) -> str | None:
+        """The id of the article whose page (any edition or view) is at ``path``, as requested
+        (percent-encoded, perhaps with a query); ``None`` for any other page."""
 
     @abstractmethod
     def post_time(self, article: SampleArticle) -> datetime:

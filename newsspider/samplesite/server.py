@@ -201,8 +201,6 @@ def main(argv: list[str] | None = None) -> int:
     site = SampleSite(
         seed=args.seed, articles=args.articles, variant=args.variant, sitemap_size=args.sitemap_size, site=args.site
     )
-    if args.faults is not None and args.site != "bannedbook":
-        parser.error("--faults: the fault plan knows bannedbook's pages only")
     faults = FaultPlan(site, seed=args.faults) if args.faults is not None else None
     try:
         server = SampleServer(site, args.port, args.log, faults, args.fault_log)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from datetime import date, datetime
 from urllib.parse import quote, urlsplit
 
 from newsspider import SCHEMA_VERSION
-from newsspider.samplesite.model import SIMPLIFIED, TRADITIONAL, SiteModel, SiteTemplate, plain, tags_in
+from newsspider.samplesite.model import SIMPLIFIED, TRADITIONAL, FaultMarkup, SiteModel, SiteTemplate, plain, tags_in
 from newsspider.samplesite.templates import bannedbook_article as scheme
 from newsspider.samplesite.templates.bannedbook_article import (
     ARTICLE_PATH,
@@ -27,6 +28,21 @@ from newsspider.samplesite.templates.bannedbook_feeds import FEED_ITEMS, Bannedb
 from newsspider.samplesite.templates.bannedbook_pages import BannedbookPages
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /bnews/members/\nDisallow: /wp-admin/\n\nSitemap: {base}/sitemap_index.xml\n"
+FAULT_MARKUP = FaultMarkup(
+    entry=('<div class="entry">', "<!--END ENTRY-->"),
+    second_entry='<div class="entry"><p>网友评论：这里是评论区，不是正文。</p></div>',
+    headline=re.compile(r"<!-- 面包屑导航 --> <h2>.*?</h2>"),
+    body_text=re.compile(r"<p>.*?</p>"),
+    # The end of the first related list, before the promo list (ul.texttj).
+    related_end='</ul> <ul class="texttj">',
+    related_item="<li><a href='{href}' target='_blank'>相关链接</a></li>",
+    pagination=re.compile(r'<link rel="next" href="[^"]*" />|<div class="wp-pagenavi"[^>]*>.*?</div>', re.S),
+    trap_path="/bnews/trap/",
+    trap_page="page/{n}/",
+    malformed_feed=f"/bnews/{LISTED_SECTIONS[1][0]}/feed/",
+    sitemap_index="/sitemap_index.xml",
+    bomb_sitemap="/post-sitemap-archive.xml.gz",
+)
 
 
 class BannedbookTemplate(SiteTemplate):
@@ -36,6 +52,7 @@ class BannedbookTemplate(SiteTemplate):
     disallowed_section = scheme.DISALLOWED_SECTION
     related_variants = ("plain", "tw", "amp")
     feed_items = FEED_ITEMS
+    fault_markup = FAULT_MARKUP
 
     def __init__(self, site: SiteModel):
         super().__init__(site)
@@ -62,6 +79,10 @@ class BannedbookTemplate(SiteTemplate):
 
     def sitemap_paths(self) -> list[str]:
         return self.feeds.sitemap_paths()
+
+    def article_id_at(self, path: str) -> str | None:
+        match = ARTICLE_PATH.match(urlsplit(path).path)
+        return match["id"] if match else None
 
     def post_time(self, article: BannedbookArticle) -> datetime:
         return scheme.post_time(article, self.site.seed)

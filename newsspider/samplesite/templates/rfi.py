@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from datetime import date, datetime
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from newsspider import SCHEMA_VERSION
-from newsspider.samplesite.model import SIMPLIFIED, TRADITIONAL, SiteModel, SiteTemplate, plain
+from newsspider.samplesite.model import SIMPLIFIED, TRADITIONAL, FaultMarkup, SiteModel, SiteTemplate, plain
 from newsspider.samplesite.templates import rfi_article as scheme
 from newsspider.samplesite.templates.rfi_article import (
     LANG_TAGS,
@@ -30,6 +31,26 @@ ROBOTS_TXT = (
     f"User-agent: *\nDisallow: {quote('/cn/预览/')}\nDisallow: /cn/search\n\nSitemap: {{base}}{SITEMAP_INDEX}\n"
 )
 _OTHER_PAGE_SECTIONS = ("作者", "关键词", "關鍵詞")
+_ENTRY = '<article class="t-content__article-wrapper" data-article-content>'
+FAULT_MARKUP = FaultMarkup(
+    entry=(_ENTRY, "</article>"),
+    second_entry=f"{_ENTRY}<p>网友评论：这里是评论区，不是正文。</p></article>",
+    # The title, and the JSON-LD's headline, which generic extraction would read instead.
+    headline=re.compile(r'<h1 class="t-content__title[^"]*">.*?</h1>|"headline": "(?:[^"\\]|\\.)*", ', re.S),
+    # The lead, the photo and its caption, sub-headings and paragraphs: each is a line of the body.
+    body_text=re.compile(r'<p class="t-content__chapo">.*?</p>|<figure.*?</figure>|<h2>.*?</h2>|<p>.*?</p>', re.S),
+    related_end="</div></aside>",
+    related_item=(
+        '<div class="o-layout-list__item"><div class="m-item-list-article"><div class="article__title">'
+        '<a href="{href}" data-article-item-link><h2 aria-level="3">相关链接</h2></a></div></div></div>'
+    ),
+    pagination=re.compile(r'<link rel="next" href="[^"]*">|<nav class="m-pagination">.*?</nav>', re.S),
+    trap_path="/cn/trap/",
+    trap_page="?page={n}",
+    malformed_feed="/cn/rss",
+    sitemap_index=SITEMAP_INDEX,
+    bomb_sitemap="/cn/sitemap-articles-archive.xml.gz",
+)
 
 
 class RfiTemplate(SiteTemplate):
@@ -41,6 +62,7 @@ class RfiTemplate(SiteTemplate):
     related_variants = ("plain", "tw", "query")
     related_weights = (70, 0, 30)
     feed_items = FEED_ITEMS
+    fault_markup = FAULT_MARKUP
 
     def __init__(self, site: SiteModel):
         super().__init__(site)
@@ -68,6 +90,10 @@ class RfiTemplate(SiteTemplate):
 
     def sitemap_paths(self) -> list[str]:
         return self.feeds.sitemap_paths()
+
+    def article_id_at(self, path: str) -> str | None:
+        article = self._article_at(urlsplit(path).path)
+        return article.article_id if article else None
 
     def post_time(self, article: RfiArticle) -> datetime:
         return article.published
