@@ -157,3 +157,6 @@ NEWSSPIDER_GENERIC_FALLBACK = True
 NEWSSPIDER_SITE_SELECTORS: dict[str, str | list[str]] = {}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Quiet by default, as operators read the log of scheduled runs; `-L DEBUG` (or -s LOG_LEVEL=DEBUG) for every request.
+LOG_LEVEL = "INFO"

@@ -122,3 +122,18 @@ def test_scrapy_list_shows_a_spider_per_site_file_and_news() -> None:
     assert result.returncode == 0, result.stderr
     # A spider per site file, and news for the sites that have none.
     assert result.stdout.split() == sorted([*sites.names(), "news"]) == ["bannedbook", "news", "rfi"]
+
+
+def test_help_lists_the_commands_and_each_explains_its_options() -> None:
+    from newsspider.__main__ import COMMANDS
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "newsspider", *args]
+        return subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=60)
+
+    listed = run("--help")
+    assert listed.returncode == 0 and all(f"  {name} " in listed.stdout for name in COMMANDS)
+    for name in COMMANDS:
+        own = run(name, "--help")
+        assert own.returncode == 0 and "usage:" in own.stdout and "-h, --help" in own.stdout, (name, own.stderr)
+    assert run().returncode == 2  # no command: the usage line on stderr
