@@ -13,6 +13,7 @@ COMMANDS = {
     "reextract": ("newsspider.archive.reextract", "rebuild records from the WARC archive, offline"),
     "export": ("newsspider.exports.command", "build a dataset snapshot (Parquet or JSON Lines) from the runs"),
     "extract": ("newsspider.generic.command", "records from saved pages (.html, .html.gz, WARC)"),
+    "runs": ("newsspider.history", "the history of a spider's runs, from their reports"),
 }
 USAGE = "usage: python -m newsspider {" + "|".join(COMMANDS) + "} [options]  (--help after a command)"
 

@@ -72,6 +72,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "exports",
         "cluster.command",
         "generic.command",
+        "history",
         "samplesite",
         "__main__",
     ),

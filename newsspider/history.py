@@ -1,0 +1,146 @@
+"""``python -m newsspider runs [--spider NAME] [--last N] [--json] [--input FOLDER]``: the history of a
+spider's runs, read from the reports they left (``<run id>.report.json`` beside each run's output),
+newest first: when it started and how long it took, its verdict, records new and changed, pages,
+failures, bot challenges, the main fields' coverage, and its alarms.
+
+It reads reports one at a time and keeps only the columns, so a history of years of hourly runs
+stays small in memory; a report it cannot read is named on stderr and counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from newsspider import sites
+from newsspider.errors import BadInput
+
+COVERED = ("headline", "articleBody", "datePublished")  # the fields a drift shows in first
+SPIDERS = (*sites.names(), "news")
+
+
+def run_row(report: dict[str, Any]) -> dict[str, Any]:
+    """One run's line of the history."""
+    start, end = report.get("start"), report.get("end")
+    seconds = None
+    if start and end:
+        seconds = round((_moment(end) - _moment(start)).total_seconds(), 1)
+    records = report.get("records", {})
+    pages = report.get("pagesRequested", {})
+    coverage = report.get("coverage", {})
+    return {
+        "runId": report.get("runId"),
+        "start": start,
+        "seconds": seconds,
+        "verdict": report.get("verdict"),
+        "finishReason": report.get("finishReason"),
+        "new": records.get("new", 0),
+        "changed": records.get("changed", 0),
+        "emitted": records.get("emitted", 0),
+        "pages": pages.get("responses", 0),
+        "failures": sum((report.get("failures") or {}).get("byReason", {}).values()),
+        "blocked": pages.get("blocked", 0),
+        "coverage": {field: coverage.get(field) for field in COVERED},
+        "alarms": [alarm.get("check") for alarm in report.get("alarms", [])],
+    }
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def reports(folder: Path) -> Iterator[tuple[Path, dict[str, Any] | None]]:
+    """Each crawl report in ``folder`` (a re-extraction's are another tool's), or ``None`` when unreadable."""
+    for path in sorted(folder.glob("*.report.json")):
+        try:
+            report = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            yield path, None
+            continue
+        if isinstance(report, dict) and report.get("tool") is None:
+            yield path, report
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The history as an aligned text table, newest first."""
+    head = (
+        "start",
+        "seconds",
+        "verdict",
+        "records",
+        "new",
+        "changed",
+        "pages",
+        "failures",
+        "blocked",
+        *COVERED,
+        "alarms",
+    )
+    lines = [head]
+    for row in rows:
+        coverage = [f"{row['coverage'][f]:.2f}" if row["coverage"][f] is not None else "-" for f in COVERED]
+        lines.append(
+            (
+                (row["start"] or "-")[:19].replace("T", " "),
+                "-" if row["seconds"] is None else f"{row['seconds']:.0f}",
+                row["verdict"] or row["finishReason"] or "-",
+                *(str(row[k]) for k in ("emitted", "new", "changed", "pages", "failures", "blocked")),
+                *coverage,
+                ",".join(row["alarms"]) or "-",
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise BadInput(message)
+
+
+def _last(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="python -m newsspider runs", description=__doc__.splitlines()[0])
+    parser.add_argument("--spider", default="bannedbook", choices=SPIDERS, help="whose runs (default: bannedbook)")
+    parser.add_argument("--input", type=Path, help="the folder of the runs' reports (default: output/<spider>/)")
+    parser.add_argument("--last", type=_last, help="only the newest N runs")
+    parser.add_argument("--json", action="store_true", help="one JSON object per run, for scripts")
+    try:
+        args = parser.parse_args(argv)
+        folder = args.input or Path("output") / args.spider
+        if not folder.is_dir():
+            raise BadInput(f"no folder {folder}: give --input, the folder the runs wrote their reports to")
+    except (BadInput, ValueError) as exc:
+        print(f"newsspider runs: error: {exc}", file=sys.stderr)
+        return 2
+    rows, unreadable = [], 0
+    for path, report in reports(folder):
+        if report is None:
+            unreadable += 1
+            print(f"newsspider runs: {path}: not a readable report", file=sys.stderr)
+        else:
+            rows.append(run_row(report))
+    rows.sort(key=lambda row: row["start"] or "", reverse=True)
+    rows = rows[: args.last] if args.last else rows
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        print(table(rows))
+    print(
+        f"runs: {len(rows)} shown from {folder}" + (f"; {unreadable} unreadable" if unreadable else ""), file=sys.stderr
+    )
+    return 0 if not unreadable else 3
