@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from dataclasses import fields
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -144,6 +145,10 @@ def test_demo_command_crawls_the_sample_site(tmp_path, site):
     assert sorted(r["articleId"] for r in records) == sorted(sample.public_ids)
     assert {r["site"] for r in records} == {"www.rfi.fr" if site else "www.bannedbook.org"}
     assert "missing: 0  unexpected: 0  duplicates: 0" in result.stdout
+    # The terminal shows the result; the crawl's log is in the file the last line names.
+    assert len((result.stdout + result.stderr).splitlines()) <= 10, result.stdout + result.stderr
+    log = Path(result.stdout.strip().splitlines()[-1].removeprefix("full log: "))
+    assert log.is_file() and "Spider closed (finished)" in log.read_text("utf-8")
 
 
 def test_robots_txt_holds_for_every_request_waiting_for_it(tmp_path):

@@ -39,6 +39,7 @@ def run_demo(output_dir: Path, seed: int, articles: int, site_name: str = "banne
     server.start_in_thread()
     run_id = new_run_id()
     feed = output_dir / site.spider / f"{run_id}.jsonl"
+    feed.parent.mkdir(parents=True, exist_ok=True)  # the log goes there before the crawl makes it
 
     folder = output_dir / "%(name)s"
     settings = config.project_settings(
@@ -46,6 +47,8 @@ def run_demo(output_dir: Path, seed: int, articles: int, site_name: str = "banne
             **LOOPBACK_SETTINGS,
             "NEWSSPIDER_DEFAULT_FEED": str(folder / "%(run_id)s.jsonl"),
             "NEWSSPIDER_REPORT_URI": str(folder / "%(run_id)s.report.json"),
+            # The terminal gets the result; the crawl's whole log goes beside its output.
+            "LOG_FILE": str(output_dir / site.spider / f"{run_id}.log"),
         }
     )
     process = CrawlerProcess(settings)
@@ -61,10 +64,11 @@ def run_demo(output_dir: Path, seed: int, articles: int, site_name: str = "banne
     unexpected = sorted(set(got) - expected)
     duplicates = len(got) - len(set(got))
     print(
-        f"\nsample site: {server.base_url} ({len(expected)} articles)\n"
+        f"sample site: {server.base_url} ({len(expected)} articles)\n"
         f"records written: {len(records)} -> {feed}\n"
         f"missing: {len(missing)}  unexpected: {len(unexpected)}  duplicates: {duplicates}\n"
-        f"pages fetched: {crawler.stats.get_value('response_received_count', 0)}"
+        f"pages fetched: {crawler.stats.get_value('response_received_count', 0)}\n"
+        f"full log: {output_dir / site.spider / f'{run_id}.log'}"
     )
     return 0 if not missing and not unexpected and not duplicates else 1
 
