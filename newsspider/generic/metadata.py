@@ -172,7 +172,7 @@ def _html_language(root: etree._Element) -> str | None:
 def _time_element(root: etree._Element) -> str | None:
     """The first ``<time datetime>`` that holds a moment, else a date line's, in page order."""
     for element in _TIMES(root):
-        moment = iso_moment(element.get("datetime")) or date_in_text(element.text_content())
+        moment = iso_moment(element.get("datetime")) or date_in_text(element.xpath("string()"))
         if moment:
             return moment
     return None
