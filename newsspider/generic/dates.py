@@ -101,3 +101,18 @@ def _moment(match: re.Match[str], offset: str | None) -> str | None:
         return datetime.combine(day, time(int(parts["hour"]), int(parts["minute"]))).isoformat() + offset
     except ValueError:
         return None
+
+
+# 2024/07/08, 2024-07-08 or 20240708 in a URL's path, not inside a longer number.
+_URL_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})([/-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def date_in_url(path: str) -> str | None:
+    """The publication day a URL's path shows, as ``YYYY-MM-DD``."""
+    match = _URL_DATE_RE.search(path)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[3]), int(match[4])).isoformat()
+    except ValueError:
+        return None

@@ -19,7 +19,7 @@ from lxml import etree
 from newsspider import SCHEMA_VERSION
 from newsspider.cleaning import compiled_css
 from newsspider.generic.body import body_lines
-from newsspider.generic.dates import date_in_text
+from newsspider.generic.dates import date_in_text, date_in_url
 from newsspider.generic.metadata import PageMetadata, page_metadata
 from newsspider.generic.repair import LOCATED, located
 from newsspider.items import Article
@@ -28,6 +28,10 @@ from newsspider.sites import Site
 from newsspider.urls import WEB_SCHEMES, join_url, url_article_id
 
 _H1 = etree.XPath("//h1")
+# What sites put in every page's author meta instead of the writer (a site file may name its own).
+TEAM_NAMES = frozenset(
+    {"編輯團隊", "编辑团队", "编辑部", "編輯部", "本网编辑", "本網編輯", "Editorial Team", "Staff", "admin"}
+)
 _HEADINGS = etree.XPath("//body//*[self::h1 or self::h2]")
 # Characters of body that make a page an article when it says nothing of itself (no og:type, no date).
 CONFIRMING_BODY = 500
@@ -84,12 +88,13 @@ def generic_article(
         root = None
     if root is None:
         return None
-    meta = page_metadata(root, site.site_authors if site else frozenset())
+    meta = page_metadata(root, site.site_authors if site else TEAM_NAMES)
     parsed = site.parse_article_url(url) if site else None
     canonical = join_url(url, meta.canonical) or url
     headline = _headline(meta, root, site)
     offset = site.local_utc_offset if site else None
-    url_day = to_iso_date(parsed.date) if parsed and parsed.date else None  # the URL's YYYYMMDD
+    # The URL's day: the site's rule says where it is; else any date the path shows.
+    url_day = to_iso_date(parsed.date) if parsed and parsed.date else date_in_url(unquote(urlsplit(url).path))
     line = _date_line(_BODY_TEXT(root), headline, offset)
     if line and url_day and line[:10] != url_day:
         line = None  # a date of another article the page lists, not this one's
@@ -137,8 +142,10 @@ def _headline(meta: PageMetadata, root: etree._Element, site: Site | None) -> st
     title = meta.headline
     if title:
         title = next((h for h in headings if len(h) >= 4 and title.startswith(h)), title)
-    else:
-        title = next((normalize_space(h.xpath("string()")) for h in _H1(root)), None)
+        if meta.site_name:  # "Title - Site Name", when no heading gave the title alone
+            title = re.sub(rf"\s*[-|–—_]\s*{re.escape(meta.site_name)}$", "", title) or title
+    else:  # no meta title: the first h1, else the first h2 (a fragment of the page)
+        title = next((normalize_space(h.xpath("string()")) for h in _H1(root)), None) or next(iter(headings), None)
     if title and site is not None:
         title = normalize_space(site.site_name_suffix_re.sub("", title))
     return title

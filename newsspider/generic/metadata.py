@@ -57,6 +57,7 @@ class PageMetadata:
     alternates: dict[str, str] = field(default_factory=dict)  # hreflang -> URL
     image: str | None = None
     article_body: str | None = None  # JSON-LD articleBody, when the page gives one
+    site_name: str | None = None  # og:site_name or the JSON-LD publisher's name
 
 
 def json_ld_articles(root: etree._Element) -> list[dict[str, Any]]:
@@ -138,6 +139,7 @@ def page_metadata(root: etree._Element, site_authors: frozenset[str] = frozenset
         language=_html_language(root) or _text(ld.get("inLanguage")) or first("og:locale"),
         image=_image(ld.get("image")) or first("og:image"),
         article_body=_text(ld.get("articleBody")),
+        site_name=first("og:site_name") or next(iter(_names(ld.get("publisher"))), None),
     )
     for link in _LINKS(root):
         rels = set((link.get("rel") or "").lower().split())
