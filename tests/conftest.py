@@ -82,11 +82,21 @@ def crawl_command(
 class SampleServerProcess:
     """``python -m newsspider serve`` on a free loopback port, with a request log."""
 
-    def __init__(self, log: Path, articles: int = 320, seed: int = 2024, variant: str = "real", **extra: object):
+    def __init__(
+        self,
+        log: Path,
+        articles: int = 320,
+        seed: int = 2024,
+        variant: str = "real",
+        site: str = "bannedbook",
+        **extra: object,
+    ):
         self.log = log
         self.articles = articles
         self.seed = seed
+        self.site = site  # the site imitated, and the name of the spider that crawls it
         options = {"--port": 0, "--log": log, "--articles": articles, "--seed": seed, "--variant": variant}
+        options["--site"] = site
         options.update({f"--{name.replace('_', '-')}": value for name, value in extra.items()})
         command = [sys.executable, "-m", "newsspider", "serve"]
         for option, value in options.items():
@@ -97,6 +107,12 @@ class SampleServerProcess:
             self.process.kill()
             raise RuntimeError(f"sample server did not start: {line!r}")
         self.base_url = line.split(" ", 1)[1]
+
+    def model(self):
+        """The site it serves, as the generator knows it (the expected records)."""
+        from newsspider.samplesite.generator import SampleSite
+
+        return SampleSite(seed=self.seed, articles=self.articles, site=self.site)
 
     def requested_paths(self) -> list[str]:
         return self.log.read_text("utf-8").splitlines() if self.log.exists() else []
@@ -117,26 +133,38 @@ class SampleServerProcess:
         self.process.wait(timeout=10)
 
 
+@pytest.fixture(scope="session", params=SITES)
+def site(request: pytest.FixtureRequest) -> str:
+    """The site a run test crawls: every test using the sample-site fixtures runs for each
+    (pin one with :func:`only_site`)."""
+    return request.param
+
+
+def only_site(name: str) -> pytest.MarkDecorator:
+    """Runs a test for one site only: say why beside it (what only that site has)."""
+    return pytest.mark.parametrize("site", [name], indirect=True)
+
+
 @pytest.fixture(scope="session")
-def sample_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleServerProcess]:
-    server = SampleServerProcess(tmp_path_factory.mktemp("sample") / "requests.log")
+def sample_server(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleServerProcess]:
+    server = SampleServerProcess(tmp_path_factory.mktemp(f"sample-{site}") / "requests.log", site=site)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleServerProcess]:
+def small(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleServerProcess]:
     """A small sample site for the run tests of one test file."""
-    server = SampleServerProcess(tmp_path_factory.mktemp("small") / "requests.log", articles=SMALL_SITE)
+    server = SampleServerProcess(
+        tmp_path_factory.mktemp(f"small-{site}") / "requests.log", articles=SMALL_SITE, site=site
+    )
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
 def small_site(small: SampleServerProcess):
-    from newsspider.samplesite.generator import SampleSite
-
-    return SampleSite(seed=small.seed, articles=small.articles)
+    return small.model()
 
 
 _RELIABILITY_FIGURES: dict = {}

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from newsspider.pipelines import load_schema
 from newsspider.samplesite.faults import FAULT_KINDS, FaultPlan
 from newsspider.samplesite.generator import SampleSite
-from tests.conftest import PROJECT, SITES, SampleServerProcess, crawl_command, subprocess_env
+from tests.conftest import PROJECT, SampleServerProcess, crawl_command, subprocess_env
 
 FAULT_SEED = 1
 # What the crawl is tuned to for the matrix: a short timeout so that "slow" bites, and short
@@ -28,9 +28,9 @@ SETTINGS = {
 }
 
 
-@pytest.fixture(scope="module", params=SITES)
-def matrix(request, tmp_path_factory):
-    name = request.param
+@pytest.fixture(scope="module")
+def matrix(site, tmp_path_factory):
+    name = site
     tmp = tmp_path_factory.mktemp(f"faults-{name}")
     server = SampleServerProcess(tmp / "requests.log", faults=FAULT_SEED, fault_log=tmp / "faults.jsonl", site=name)
     try:

@@ -1,9 +1,7 @@
 """The sample site as RFI Chinese (``SampleSite(site="rfi")``, ``serve --site rfi``): its pages hold
-what the real ones do, the rfi spider's extraction gives every record the model expects, and a real
-``scrapy crawl rfi`` gets each public article once, exactly as expected."""
+what the real ones do and the rfi spider's extraction gives every record the model expects (a real
+``scrapy crawl rfi`` is tests/test_crawl.py's, run for each site)."""
 
-import json
-import subprocess
 from urllib.parse import quote
 
 import pytest
@@ -14,7 +12,7 @@ from newsspider.pipelines import load_schema
 from newsspider.samplesite.generator import SampleSite
 from newsspider.sites.rfi import SITE as RFI
 from newsspider.spiders.rfi import RfiSpider
-from tests.conftest import PROJECT, SampleServerProcess, crawl_command, project_crawler, subprocess_env
+from tests.conftest import project_crawler
 from tests.helpers import extract, without_download_time
 
 BASE = "http://127.0.0.1:8000"
@@ -115,27 +113,3 @@ def test_extraction_matches_every_expected_record(sample, traditional):
         assert record == expected, article_id
         for marker in NON_ARTICLE:
             assert marker not in html, (article_id, marker)
-
-
-@pytest.fixture(scope="module")
-def rfi_server(tmp_path_factory):
-    server = SampleServerProcess(tmp_path_factory.mktemp("rfi") / "requests.log", site="rfi")
-    yield server
-    server.stop()
-
-
-def test_a_crawl_gets_every_article_once_as_expected(rfi_server, sample, tmp_path):
-    output = tmp_path / "items.jsonl"
-    settings = {"NEWSSPIDER_STATE_ENABLED": False, "LOG_FILE": tmp_path / "crawl.log"}
-    command = crawl_command(sample.start_urls(rfi_server.base_url), settings, output, spider="rfi")
-    result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "ERROR" not in (tmp_path / "crawl.log").read_text("utf-8")
-    records = [json.loads(line) for line in output.read_text("utf-8").splitlines()]
-    expected = sample.expected_records(rfi_server.base_url)
-    assert sorted(r["articleId"] for r in records) == sorted(expected)
-    for record in records:
-        got = {**record, "metadata": {**record["metadata"], "dateDownloaded": None}, "articleBodyHtml": None}
-        assert got == expected[record["articleId"]], record["articleId"]
-    promo = {sample.articles[a].path() for a in sample.promo_ids()}
-    assert not promo & set(rfi_server.requested_paths())

@@ -99,6 +99,14 @@ class SiteTemplate(ABC):
     def expected_record(self, article: SampleArticle, base: str, spider: str, traditional: bool) -> dict: ...
 
     @abstractmethod
+    def listing_path(self, section: str) -> str:
+        """The first page of a section's listing, in the simplified edition."""
+
+    @abstractmethod
+    def page_size(self, section: str) -> int:
+        """Entries on each page of a section's listing."""
+
+    @abstractmethod
     def article_id_at(self, path: str) -> str | None:
         """The id of the article whose page (any edition or view) is at ``path``, as requested
         (percent-encoded, perhaps with a query); ``None`` for any other page."""

@@ -80,6 +80,12 @@ class BannedbookTemplate(SiteTemplate):
     def sitemap_paths(self) -> list[str]:
         return self.feeds.sitemap_paths()
 
+    def listing_path(self, section: str) -> str:
+        return scheme.listing_path(section, 1, SIMPLIFIED)
+
+    def page_size(self, section: str) -> int:
+        return scheme.PAGE_SIZE[dict(LISTED_SECTIONS)[section]]
+
     def article_id_at(self, path: str) -> str | None:
         match = ARTICLE_PATH.match(urlsplit(path).path)
         return match["id"] if match else None

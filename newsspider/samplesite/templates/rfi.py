@@ -91,6 +91,12 @@ class RfiTemplate(SiteTemplate):
     def sitemap_paths(self) -> list[str]:
         return self.feeds.sitemap_paths()
 
+    def listing_path(self, section: str) -> str:
+        return scheme.listing_path(section, 1, SIMPLIFIED)
+
+    def page_size(self, section: str) -> int:
+        return PAGE_SIZE
+
     def article_id_at(self, path: str) -> str | None:
         article = self._article_at(urlsplit(path).path)
         return article.article_id if article else None
