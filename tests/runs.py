@@ -1,4 +1,4 @@
-"""Running `scrapy crawl bannedbook` as a user does, for the tests of what a run promises."""
+"""Running `scrapy crawl <site>` as a user does, for the tests of what a run promises."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ import time
 from pathlib import Path
 
 from newsspider.samplesite.generator import SampleSite
-from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS, PAGE_SIZE
 from tests.conftest import PROJECT, SMALL_SITE, SampleServerProcess, crawl_command, subprocess_env
 
 SMALL = SMALL_SITE
-SECTION = "worldnews"
 
 
-def reachable(site: SampleSite, section: str, pages: int = 0, depth: int = 1) -> set[str]:
-    """Article ids a crawl of ``section``'s listing must emit: the listed ones on the first
-    ``pages`` pages (0 = all) and what ``depth`` hops of related links reach from them."""
+def reachable(site: SampleSite, section: str | None = None, pages: int = 0, depth: int = 1) -> set[str]:
+    """Article ids a crawl of ``section``'s listing (the site's first section unless named) must
+    emit: the listed ones on the first ``pages`` pages (0 = all) and what ``depth`` hops of
+    related links reach from them."""
+    section = section or site.template.sections[0]
     entries = site.listing(section)
     if pages:
-        entries = entries[: PAGE_SIZE[dict(LISTED_SECTIONS)[section]] * pages]
+        entries = entries[: site.template.page_size(section) * pages]
     frontier = {a.article_id for a in entries if a.kind == "listed"}
     found = set(frontier)
     for _ in range(depth):
@@ -31,13 +31,15 @@ def reachable(site: SampleSite, section: str, pages: int = 0, depth: int = 1) ->
 
 
 class Runs:
-    """Crawls of one start URL, sharing a state and a report folder under ``tmp``."""
+    """Crawls of one start URL (a section's listing, the site's first unless named) by the spider
+    of the site the server imitates, sharing a state and a report folder under ``tmp``."""
 
-    def __init__(self, server: SampleServerProcess, tmp: Path, section: str = SECTION, **settings: object):
+    def __init__(self, server: SampleServerProcess, tmp: Path, section: str | None = None, **settings: object):
         self.server = server
         self.tmp = tmp
         self.state = tmp / "state.sqlite3"
-        self.start_urls = [f"{server.base_url}/bnews/{section}/"]
+        template = server.model().template
+        self.start_urls = [server.base_url + template.listing_path(section or template.sections[0])]
         self.settings = {
             "NEWSSPIDER_STATE_URI": f"sqlite:///{self.state}",
             "NEWSSPIDER_REPORT_URI": str(tmp / "reports" / "%(run_id)s.report.json"),
@@ -49,7 +51,8 @@ class Runs:
         }
 
     def command(self, *args: str, start_urls: list[str] | None = None, **settings: object) -> list[str]:
-        return crawl_command(start_urls or self.start_urls, {**self.settings, **settings}, None, *args)
+        settings = {**self.settings, **settings}
+        return crawl_command(start_urls or self.start_urls, settings, None, *args, spider=self.server.site)
 
     def run(self, *args: str, **settings: object) -> subprocess.CompletedProcess:
         command = self.command(*args, **settings)

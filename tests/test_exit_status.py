@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 
-from newsspider.samplesite.generator import SampleSite
-from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS
+from newsspider import sites
 from tests.conftest import PROJECT, SampleServerProcess, subprocess_env
-from tests.runs import SECTION, SMALL, Runs, ids, reachable, refused
+from tests.runs import SMALL, Runs, ids, reachable, refused
+
+# A page of each site that links no article: bannedbook's home page, RFI's live page.
+NO_ARTICLE_PAGE = {"bannedbook": "/", "rfi": quote("/cn/直播")}
 
 # --- the exit status tells the truth ------------------------------------------------------------
 
@@ -19,15 +22,16 @@ from tests.runs import SECTION, SMALL, Runs, ids, reachable, refused
 @pytest.mark.parametrize(
     ("start", "reason"),
     [
-        ("http://127.0.0.1:1/bnews/worldnews/", "DownloadConnectionRefusedError"),
-        ("{base}/bnews/nosuch/", "http_404"),
-        ("{base}/", "no_article_links"),
+        ("http://127.0.0.1:1{listing}", "DownloadConnectionRefusedError"),
+        ("{base}{listing}nosuch/", "http_404"),
+        ("{base}{no_articles}", "no_article_links"),
     ],
-    ids=["dead-site", "listing-404", "home-page"],
+    ids=["dead-site", "listing-404", "page-without-articles"],
 )
 def test_a_run_whose_start_urls_all_failed_fails(small, tmp_path, start, reason):
     runs = Runs(small, tmp_path, RETRY_TIMES=0, NEWSSPIDER_STATE_ENABLED=False)
-    start_url = start.format(base=small.base_url)
+    listing = runs.start_urls[0].removeprefix(small.base_url)
+    start_url = start.format(base=small.base_url, listing=listing, no_articles=NO_ARTICLE_PAGE[small.site])
     result = subprocess.run(
         runs.command("-o", str(tmp_path / "out.jsonl"), start_urls=[start_url]),
         cwd=PROJECT,
@@ -44,19 +48,19 @@ def test_a_run_whose_start_urls_all_failed_fails(small, tmp_path, start, reason)
 
 def test_the_exit_status_does_not_depend_on_writing_the_report(small, tmp_path):
     runs = Runs(small, tmp_path, NEWSSPIDER_STATE_ENABLED=False, NEWSSPIDER_REPORT_ENABLED=False)
-    command = runs.command("-o", str(tmp_path / "out.jsonl"), start_urls=[f"{small.base_url}/bnews/nosuch/"])
+    command = runs.command("-o", str(tmp_path / "out.jsonl"), start_urls=[f"{runs.start_urls[0]}nosuch/"])
     result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, timeout=120)
     assert result.returncode == 3
     assert not list(tmp_path.rglob("*.report.json"))
     assert "Run failed: all 1 start URLs failed" in (tmp_path / "crawl.log").read_text("utf-8")
 
 
-def test_a_site_answering_with_bot_challenges_fails_as_blocked(tmp_path):
-    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL, blocked=True)
+def test_a_site_answering_with_bot_challenges_fails_as_blocked(site, tmp_path):
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL, blocked=True, site=site)
     try:
         runs = Runs(server, tmp_path, NEWSSPIDER_STATE_ENABLED=False)
-        site = SampleSite(seed=server.seed, articles=server.articles)
-        article = site.articles[site.listing(SECTION)[0].article_id]
+        model = server.model()
+        article = model.listing(model.template.sections[0])[0]
         urls = [*runs.start_urls, f"{server.base_url}{article.path()}"]
         command = runs.command("-o", str(tmp_path / "out.jsonl"), start_urls=urls)
         result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, timeout=120)
@@ -72,11 +76,12 @@ def test_a_site_answering_with_bot_challenges_fails_as_blocked(tmp_path):
     assert report["pagesRequested"]["blocked"] == 2
 
 
-def test_a_crawl_stops_after_too_many_challenges_in_a_row(tmp_path):
-    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL, blocked=True)
+def test_a_crawl_stops_after_too_many_challenges_in_a_row(site, tmp_path):
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL, blocked=True, site=site)
     try:
         runs = Runs(server, tmp_path, NEWSSPIDER_STATE_ENABLED=False, NEWSSPIDER_BLOCKED_STOP_AFTER=2)
-        listings = [f"{server.base_url}/bnews/{section}/" for section, _ in LISTED_SECTIONS]
+        template = server.model().template
+        listings = [server.base_url + template.listing_path(section) for section in template.sections]
         command = runs.command("-o", str(tmp_path / "out.jsonl"), "-s", "CONCURRENT_REQUESTS=1", start_urls=listings)
         result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, timeout=120)
     finally:
@@ -111,12 +116,13 @@ def test_bad_input_is_one_line_and_exit_status_2(small, tmp_path, args, named):
     assert len(small.requested_paths()) == before
 
 
-def test_empty_start_urls_are_an_error_not_the_real_site(tmp_path):
-    command = [sys.executable, "-m", "scrapy", "crawl", "bannedbook", "-a", "start_urls="]
+def test_empty_start_urls_are_an_error_not_the_real_site(site, tmp_path):
+    command = [sys.executable, "-m", "scrapy", "crawl", site, "-a", "start_urls="]
     command += ["-s", f"NEWSSPIDER_STATE_URI=sqlite:///{tmp_path / 's.sqlite3'}", "-s", "LOG_LEVEL=INFO"]
     result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, timeout=120)
     refused(result, 2, "argument start_urls=''")
-    assert b"bannedbook.org" not in result.stderr.split(b"newsspider: error:")[0]
+    real_host = sites.get(site).root.split("//", 1)[1].encode()
+    assert real_host not in result.stderr.split(b"newsspider: error:")[0]
 
 
 def test_a_corrupt_state_names_the_file_and_how_to_recover(small, tmp_path):
@@ -132,19 +138,20 @@ def test_a_corrupt_state_names_the_file_and_how_to_recover(small, tmp_path):
 
 @pytest.fixture(scope="module")
 def site_320(sample_server):
-    return SampleSite(seed=sample_server.seed, articles=sample_server.articles)
+    return sample_server.model()
 
 
 @pytest.mark.parametrize("depth", [0, 1, 2])
 def test_max_pages_and_related_depth_bound_the_crawl(sample_server, site_320, tmp_path, depth):
-    runs = Runs(sample_server, tmp_path, section="comments", NEWSSPIDER_STATE_ENABLED=False)
+    section = site_320.template.sections[1]
+    runs = Runs(sample_server, tmp_path, section=section, NEWSSPIDER_STATE_ENABLED=False)
     output = tmp_path / "out.jsonl"
     assert runs.run("-o", str(output), "-a", "max_pages=1", "-a", f"related_depth={depth}").returncode == 0
-    assert sorted(ids(output)) == sorted(reachable(site_320, "comments", pages=1, depth=depth))
+    assert sorted(ids(output)) == sorted(reachable(site_320, section, pages=1, depth=depth))
 
 
 def test_an_article_start_url_yields_it_and_its_related_articles(sample_server, site_320, tmp_path):
-    article = site_320.articles[site_320.listing("headline")[4].article_id]
+    article = site_320.listing(site_320.template.sections[3])[4]
     runs = Runs(sample_server, tmp_path, NEWSSPIDER_STATE_ENABLED=False)
     output = tmp_path / "out.jsonl"
     command = runs.command("-o", str(output), start_urls=[f"{sample_server.base_url}{article.path()}"])

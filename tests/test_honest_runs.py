@@ -11,9 +11,8 @@ import subprocess
 
 import pytest
 
-from newsspider.samplesite.generator import SampleSite
 from tests.conftest import PROJECT, subprocess_env
-from tests.runs import SECTION, Runs, ids, reachable, refused, wait_for_lines
+from tests.runs import Runs, ids, reachable, refused, wait_for_lines
 
 # --- nothing lost, nothing duplicated -----------------------------------------------------------
 
@@ -31,7 +30,7 @@ def test_a_full_disk_fails_the_run_and_the_next_run_emits_everything(small, smal
 
     result = runs.run("-o", str(tmp_path / "good.jsonl"))
     assert result.returncode == 0
-    assert sorted(ids(tmp_path / "good.jsonl")) == sorted(reachable(small_site, SECTION))
+    assert sorted(ids(tmp_path / "good.jsonl")) == sorted(reachable(small_site))
 
 
 def test_a_closed_pipe_fails_the_run_and_what_the_pipe_took_is_not_repeated(small, small_site, tmp_path):
@@ -48,7 +47,7 @@ def test_a_closed_pipe_fails_the_run_and_what_the_pipe_took_is_not_repeated(smal
     assert runs.run("-o", str(tmp_path / "rest.jsonl")).returncode == 0
     rest = ids(tmp_path / "rest.jsonl")
     assert not set(rest) & taken
-    assert sorted([*rest, *taken]) == sorted(reachable(small_site, SECTION))
+    assert sorted([*rest, *taken]) == sorted(reachable(small_site))
 
 
 def test_lines_a_reader_took_from_stdout_are_not_repeated_after_a_kill(small, small_site, tmp_path):
@@ -65,7 +64,7 @@ def test_lines_a_reader_took_from_stdout_are_not_repeated_after_a_kill(small, sm
     assert runs.run("-o", str(tmp_path / "rest.jsonl")).returncode == 0
     rest = ids(tmp_path / "rest.jsonl")
     assert not set(rest) & taken
-    assert sorted([*rest, *taken]) == sorted(reachable(small_site, SECTION))
+    assert sorted([*rest, *taken]) == sorted(reachable(small_site))
 
 
 def test_an_output_that_cannot_be_written_is_refused_before_any_request(small, tmp_path):
@@ -96,7 +95,7 @@ def test_a_state_that_cannot_be_written_stops_the_run_and_nothing_is_lost(small,
     assert runs.run("-o", str(tmp_path / "second.jsonl")).returncode == 0
     # The failed run stayed unfinished, so the second one replayed its file first.
     emitted = ids(first) + ids(tmp_path / "second.jsonl")
-    assert sorted(emitted) == sorted(reachable(small_site, SECTION))
+    assert sorted(emitted) == sorted(reachable(small_site))
 
 
 def test_an_immutable_state_is_refused_with_the_file_named(small, tmp_path):
@@ -142,14 +141,14 @@ def test_a_killed_run_then_an_append_keeps_valid_json_lines_and_every_article_on
     result = runs.run("-o", str(output))  # and the killed run's lock does not block this one
     assert result.returncode == 0, result.stderr[-2000:]
     emitted = ids(output)  # every line a complete record: the fragment was not glued to
-    assert sorted(emitted) == sorted(reachable(small_site, SECTION))
+    assert sorted(emitted) == sorted(reachable(small_site))
     assert (tmp_path / "out.jsonl.torn").read_bytes() == data[data.rstrip(b"\n").rfind(b"\n") + 1 :][:39]
     log = (tmp_path / "crawl.log").read_text("utf-8")
     assert f"did not finish; {complete} records replayed" in log
 
 
 def test_a_jobdir_run_killed_then_resumed_emits_every_article_once(sample_server, tmp_path):
-    site = SampleSite(seed=sample_server.seed, articles=sample_server.articles)
+    site = sample_server.model()
     job = tmp_path / "job"
     runs = Runs(sample_server, tmp_path, JOBDIR=job, CONCURRENT_REQUESTS=2, DOWNLOAD_DELAY=0.02)
     starts = site.start_urls(sample_server.base_url)
@@ -173,7 +172,7 @@ def test_a_jobdir_run_stopped_by_a_failed_output_is_started_again(small, small_s
     assert runs.run("-O", "/dev/full:jsonl").returncode == 3
     # Its queue was saved, but the records of the pages it had fetched were not written: the job starts again.
     assert runs.run("-o", str(tmp_path / "out.jsonl")).returncode == 0
-    assert sorted(ids(tmp_path / "out.jsonl")) == sorted(reachable(small_site, SECTION))
+    assert sorted(ids(tmp_path / "out.jsonl")) == sorted(reachable(small_site))
     assert "stopped by output_error" in (tmp_path / "crawl.log").read_text("utf-8")
 
 
@@ -198,7 +197,7 @@ def test_a_second_run_on_a_state_in_use_is_refused_and_names_the_first(small, tm
     try:
         wait_for_lines(tmp_path / "first.jsonl", 1, first)
         line = refused(runs.run("-o", str(tmp_path / "second.jsonl")), 4, str(runs.state), f"pid {first.pid}")
-        holder = json.loads(runs.state.with_name("state.sqlite3.bannedbook.lock").read_text())
+        holder = json.loads(runs.state.with_name(f"state.sqlite3.{small.site}.lock").read_text())
         assert f"run {holder['run_id']}" in line and f"on {holder['host']}" in line
     finally:
         first.send_signal(signal.SIGINT)
@@ -216,11 +215,11 @@ def test_a_killed_run_writing_batches_is_replayed_from_every_batch_file(small, s
     refused(runs.run("-o", str(tmp_path / "rest.jsonl")), 2, "feed settings")
     assert runs.run("-o", str(tmp_path / "rest.jsonl"), FEED_EXPORT_BATCH_ITEM_COUNT=0).returncode == 0
     emitted = [i for path in sorted(tmp_path.glob("*.jsonl")) for i in ids(path)]
-    assert sorted(emitted) == sorted(reachable(small_site, SECTION))
+    assert sorted(emitted) == sorted(reachable(small_site))
 
 
 def test_an_article_reached_too_deep_is_expanded_when_a_later_run_finds_it_on_a_listing(sample_server, tmp_path):
-    site = SampleSite(seed=sample_server.seed, articles=sample_server.articles)
+    site = sample_server.model()
     hosts: dict[str, set[str]] = {}
     for article_id, article in site.articles.items():
         for related_id, _ in article.related:
@@ -267,7 +266,7 @@ def test_an_append_moves_a_torn_line_aside_even_without_the_state(small, small_s
     output.write_bytes(b'{"articleId": "0"}\n{"articleId": "1", "head')
     runs = Runs(small, tmp_path, NEWSSPIDER_STATE_ENABLED=False)
     assert runs.run("-o", str(output)).returncode == 0
-    assert ids(output)[0] == "0" and sorted(ids(output)[1:]) == sorted(reachable(small_site, SECTION))
+    assert ids(output)[0] == "0" and sorted(ids(output)[1:]) == sorted(reachable(small_site))
     assert (tmp_path / "out.jsonl.torn").read_bytes() == b'{"articleId": "1", "head'
 
 
