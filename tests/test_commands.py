@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsspider.samplesite.generator import SampleSite
-from tests.conftest import LOOPBACK_SETTINGS, PROJECT, subprocess_env
+from tests.conftest import LOOPBACK_SETTINGS, PROJECT, only_site, subprocess_env
 
 LOOPBACK = [arg for name, value in LOOPBACK_SETTINGS.items() for arg in ("-s", f"{name}={value}")]
 
@@ -53,19 +53,21 @@ def parse(project: Path, url: str, *args: str) -> tuple[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def site(sample_server) -> SampleSite:
-    return SampleSite(seed=sample_server.seed, articles=sample_server.articles)
+def model(sample_server) -> SampleSite:
+    return sample_server.model()
 
 
-def test_parse_reads_an_article_page_on_a_mirror(project, sample_server, site):
-    article = next(a for a in site.articles.values() if a.kind == "listed" and a.related)
+@only_site("bannedbook")  # the commands, not a site, are under test: bannedbook's page kinds (mirror, FeedBurner)
+def test_parse_reads_an_article_page_on_a_mirror(project, sample_server, model):
+    article = next(a for a in model.articles.values() if a.kind == "listed" and a.related)
     items, requests = parse(project, sample_server.base_url + article.path())
     assert items.count("'inLanguage':") == 1 and f"'articleId': '{article.article_id}'" in items
-    related = {site.articles[related_id].path() for related_id, _ in article.related}
+    related = {model.articles[related_id].path() for related_id, _ in article.related}
     assert {r.removeprefix(sample_server.base_url) for r in requests} <= related
     assert requests
 
 
+@only_site("bannedbook")  # the commands, not a site, are under test: bannedbook's page kinds (mirror, FeedBurner)
 @pytest.mark.parametrize(
     ("path", "finds"),
     [
@@ -85,6 +87,7 @@ def test_parse_reads_each_kind_of_page_with_its_callback(project, sample_server,
     assert path != "/bnews/worldnews/" or any(r.endswith("/page/2/") for r in requests)
 
 
+@only_site("bannedbook")  # the commands, not a site, are under test: bannedbook's page kinds (mirror, FeedBurner)
 def test_parse_reads_a_feed_on_a_feed_host_and_lists_the_sites_articles(project, sample_server):
     # "localhost" stands for feeds.feedburner.com: another host name for the same server.
     feed = sample_server.base_url.replace("127.0.0.1", "localhost") + "/feedburner/bnews/headline"
@@ -93,9 +96,10 @@ def test_parse_reads_a_feed_on_a_feed_host_and_lists_the_sites_articles(project,
     assert requests and all(re.fullmatch(re.escape(sample_server.base_url) + r"/bnews/.+\.html", r) for r in requests)
 
 
-def test_inspecting_commands_write_nothing(project, sample_server, site, monkeypatch):
+@only_site("bannedbook")  # the commands, not a site, are under test: bannedbook's page kinds (mirror, FeedBurner)
+def test_inspecting_commands_write_nothing(project, sample_server, model, monkeypatch):
     monkeypatch.setenv("BROWSER", "true")  # view "opens" the page with a command that does nothing
-    article = sample_server.base_url + next(a for a in site.articles.values() if a.kind == "listed").path()
+    article = sample_server.base_url + next(a for a in model.articles.values() if a.kind == "listed").path()
     before = files(project)
     commands = [
         ["parse", "--spider=bannedbook", article],

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsspider.samplesite.generator import SampleSite
-from tests.conftest import PROJECT, subprocess_env
+from tests.conftest import PROJECT, only_site, subprocess_env
 
 
 def free_port() -> int:
@@ -61,6 +60,7 @@ def scrapyd(tmp_path):
     process.wait(timeout=30)
 
 
+@only_site("bannedbook")  # deployment is one for the project: one site's job shows it
 def test_deploy_schedule_and_collect_records(scrapyd, sample_server, tmp_path):
     url, dirs = scrapyd
     # A deploy target of the user's own, the way ~/.config/scrapy.cfg adds one.
@@ -81,7 +81,7 @@ def test_deploy_schedule_and_collect_records(scrapyd, sample_server, tmp_path):
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     assert call(f"{url}/listspiders.json?project=newsspider")["spiders"] == ["bannedbook", "news", "rfi"]
 
-    site = SampleSite(seed=sample_server.seed, articles=sample_server.articles)
+    site = sample_server.model()
     settings = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "NEWSSPIDER_STATE_ENABLED": "False"}
     job = call(
         f"{url}/schedule.json",
