@@ -33,6 +33,7 @@ TEAM_NAMES = frozenset(
     {"編輯團隊", "编辑团队", "编辑部", "編輯部", "本网编辑", "本網編輯", "Editorial Team", "Staff", "admin"}
 )
 _HEADINGS = etree.XPath("//body//*[self::h1 or self::h2]")
+_TITLE = etree.XPath("/html/head/title")
 # Characters of body that make a page an article when it says nothing of itself (no og:type, no date).
 CONFIRMING_BODY = 500
 DATE_WINDOW = 1500  # characters after the headline where its date line stands
@@ -144,8 +145,10 @@ def _headline(meta: PageMetadata, root: etree._Element, site: Site | None) -> st
         title = next((h for h in headings if len(h) >= 4 and title.startswith(h)), title)
         if meta.site_name:  # "Title - Site Name", when no heading gave the title alone
             title = re.sub(rf"\s*[-|–—_]\s*{re.escape(meta.site_name)}$", "", title) or title
-    else:  # no meta title: the first h1, else the first h2 (a fragment of the page)
-        title = next((normalize_space(h.xpath("string()")) for h in _H1(root)), None) or next(iter(headings), None)
+    else:  # no meta title: the first h1; an h2 only in a fragment saved without its <head>
+        title = next((normalize_space(h.xpath("string()")) for h in _H1(root)), None)
+        if title is None and not _TITLE(root):
+            title = next(iter(headings), None)
     if title and site is not None:
         title = normalize_space(site.site_name_suffix_re.sub("", title))
     return title
