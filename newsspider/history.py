@@ -105,7 +105,7 @@ class _Parser(argparse.ArgumentParser):
         raise BadInput(message)
 
 
-def _last(text: str) -> int:
+def count(text: str) -> int:
     value = int(text)
     if value < 1:
         raise ValueError
@@ -113,10 +113,13 @@ def _last(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m newsspider runs", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="python -m newsspider runs",
+        description="The history of a spider's runs, from their reports, newest first.",
+    )
     parser.add_argument("--spider", default="bannedbook", choices=SPIDERS, help="whose runs (default: bannedbook)")
     parser.add_argument("--input", type=Path, help="the folder of the runs' reports (default: output/<spider>/)")
-    parser.add_argument("--last", type=_last, help="only the newest N runs")
+    parser.add_argument("--last", type=count, help="only the newest N runs")
     parser.add_argument("--json", action="store_true", help="one JSON object per run, for scripts")
     try:
         args = parser.parse_args(argv)

@@ -157,3 +157,10 @@ def test_an_article_start_url_yields_it_and_its_related_articles(sample_server, 
     command = runs.command("-o", str(output), start_urls=[f"{sample_server.base_url}{article.path()}"])
     assert subprocess.run(command, cwd=PROJECT, env=subprocess_env(), timeout=120).returncode == 0
     assert sorted(ids(output)) == sorted({article.article_id, *(rid for rid, _ in article.related)})
+
+
+def test_an_unknown_spider_is_one_line_and_exit_2() -> None:
+    command = [sys.executable, "-m", "scrapy", "crawl", "bannedbok"]
+    result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "newsspider: error: no spider 'bannedbok'; known: bannedbook, news, rfi" in result.stderr

@@ -41,7 +41,7 @@ def test_a_saved_page_is_read_by_the_site_its_canonical_names() -> None:
     assert record["extraction"] == "site" and record["site"] == "www.rfi.fr"
     assert record["articleId"] == RFI["articleId"] and record["headline"] == RFI["headline"]
     assert record["articleBody"].split("\n") == RFI["articleBodyLines"]
-    assert "1 records from 1 pages (records/site 1)" in result.stderr
+    assert "1 record(s) from 1 page(s) (records/site 1)" in result.stderr
 
 
 def test_generic_forces_the_generic_reading() -> None:

@@ -32,6 +32,11 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
+        known = self.crawler_process.spider_loader.list()
+        if args[0] not in known:  # Scrapy would end in a KeyError traceback
+            print(f"newsspider: error: no spider {args[0]!r}; known: {', '.join(sorted(known))}", file=sys.stderr)
+            self.exitcode = 2
+            return
         crawler = self._create_crawler(args[0])
         refused: list[RunRefused] = []
 

@@ -143,7 +143,10 @@ def _downloaded(response: Response) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m newsspider extract", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="python -m newsspider extract",
+        description="Records from saved pages (.html, .html.gz, WARC files), one JSON line per article page.",
+    )
     parser.add_argument("files", nargs="+", type=Path, help=".html, .html.gz or WARC files")
     parser.add_argument("--url", help="the page's URL (one page): chooses the site, and resolves its links")
     chosen = parser.add_mutually_exclusive_group()
@@ -186,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             out.close()
     records = sum(n for k, n in counts.items() if k.startswith("records/"))
     summary = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
-    print(f"extract: {records} records from {sum(counts.values())} pages ({summary})", file=sys.stderr)
+    print(f"extract: {records} record(s) from {sum(counts.values())} page(s) ({summary})", file=sys.stderr)
     damaged = sum(n for k, n in counts.items() if k.startswith("skipped/damaged/"))
     return 0 if records and not damaged else 3  # nothing read, or damage that may have cost a record
 
