@@ -264,6 +264,7 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_ALARM_MAX_DROPPED_SHARE": Rule(_share, "a share from 0 to 1"),
     "NEWSSPIDER_ALARM_MAX_BLOCKED_SHARE": Rule(_share, "a share from 0 to 1"),
     "NEWSSPIDER_ALARM_MAX_GENERIC_SHARE": Rule(_share, "a share from 0 to 1"),
+    "NEWSSPIDER_PROGRESS_INTERVAL": Rule(_seconds, "seconds >= 0 (0: no progress line)"),
     "NEWSSPIDER_ALARM_MIN_PAGES": Rule(lambda v: _whole(v, 0), "a whole number >= 0"),
     "NEWSSPIDER_ALARM_ZERO_RECORDS_PAGES": Rule(lambda v: _whole(v, 1), "a whole number >= 1"),
     "NEWSSPIDER_BLOCKED_STOP_AFTER": Rule(lambda v: _whole(v, 0), "a whole number >= 0 (0 = never stop)"),

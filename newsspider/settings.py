@@ -59,6 +59,7 @@ EXTENSIONS = {
     "newsspider.jobdir.JobDirGuard": 490,
     "newsspider.extensions.CrawlState": 500,
     "newsspider.extensions.RunReport": 510,
+    "newsspider.extensions.progress.Progress": 520,
 }
 # `scrapy crawl` exits non-zero when the run's verdict is failed (newsspider/commands/crawl.py).
 COMMANDS_MODULE = "newsspider.commands"
@@ -160,3 +161,7 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # Quiet by default, as operators read the log of scheduled runs; `-L DEBUG` (or -s LOG_LEVEL=DEBUG) for every request.
 LOG_LEVEL = "INFO"
+# One progress line every this many seconds (pages, records, failures, queue, rate, what is left); 0 for none.
+NEWSSPIDER_PROGRESS_INTERVAL = 30
+# Scrapy's own per-minute "Crawled N pages" line says less than ours.
+LOGSTATS_INTERVAL = 0
