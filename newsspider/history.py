@@ -1,4 +1,4 @@
-"""``python -m newsspider runs [--spider NAME] [--last N] [--json] [--input FOLDER]``: the history of a
+"""``python -m newsspider runs [--spider NAME] [--last N] [--json | --html FILE] [--input FOLDER]``: the history of a
 spider's runs, read from the reports they left (``<run id>.report.json`` beside each run's output),
 newest first: when it started and how long it took, its verdict, records new and changed, pages,
 failures, bot challenges, the main fields' coverage, and its alarms.
@@ -19,6 +19,7 @@ from typing import Any
 
 from newsspider import sites
 from newsspider.errors import BadInput
+from newsspider.historypage import page
 
 COVERED = ("headline", "articleBody", "datePublished")  # the fields a drift shows in first
 SPIDERS = (*sites.names(), "news")
@@ -120,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spider", default="bannedbook", choices=SPIDERS, help="whose runs (default: bannedbook)")
     parser.add_argument("--input", type=Path, help="the folder of the runs' reports (default: output/<spider>/)")
     parser.add_argument("--last", type=count, help="only the newest N runs")
-    parser.add_argument("--json", action="store_true", help="one JSON object per run, for scripts")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="one JSON object per run, for scripts")
+    shown.add_argument("--html", type=Path, metavar="FILE", help="write one self-contained page with plots of the runs")
     try:
         args = parser.parse_args(argv)
         folder = args.input or Path("output") / args.spider
@@ -141,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
+    elif args.html:
+        try:
+            args.html.write_text(page(args.spider, rows, table(rows)), "utf-8")
+        except OSError as exc:
+            print(f"newsspider runs: error: {args.html} could not be written ({exc.strerror})", file=sys.stderr)
+            return 3
     else:
         print(table(rows))
     print(

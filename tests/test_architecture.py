@@ -73,6 +73,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "cluster.command",
         "generic.command",
         "history",
+        "historypage",
         "samplesite",
         "__main__",
     ),
