@@ -220,7 +220,7 @@ SETTINGS: dict[str, Rule] = {
     "NEWSSPIDER_STRIP_SELECTORS_BASE": Rule(_selectors, "a JSON object of kind -> list of CSS selectors (or null)"),
     "NEWSSPIDER_IMAGE_CREDIT_SELECTORS": Rule(_css_list, "a JSON list of CSS selectors"),
     "NEWSSPIDER_SITE_SELECTORS": Rule(
-        _site_selectors, "a JSON object of site selector -> selector (entry: CSS; the rest as the README's table says)"
+        _site_selectors, "a JSON object of site selector -> selector (entry: CSS; the rest as docs/settings.md says)"
     ),
     "NEWSSPIDER_GENERIC_FALLBACK": Rule(_boolean, "True or False"),
     "NEWSSPIDER_RECORD_RUN": Rule(_boolean, "True or False"),
@@ -346,7 +346,7 @@ def check_settings(settings: BaseSettings) -> None:
     """Refuse unknown ``NEWSSPIDER_`` names (a typo would silently do nothing) and bad values."""
     unknown = sorted(name for name in settings if name.startswith("NEWSSPIDER_") and name not in SETTINGS)
     if unknown:
-        raise BadInput(f"unknown setting {unknown[0]}: the NEWSSPIDER_ settings are listed in the README")
+        raise BadInput(f"unknown setting {unknown[0]}: the NEWSSPIDER_ settings are listed in docs/settings.md")
     for name in SETTINGS:
         setting(settings, name)
 

@@ -147,7 +147,7 @@ def test_front_page_links_are_read_as_the_page_shows_them() -> None:
     assert RFI.start_kind("https://www.rfi.fr/cn/rss") == "feed"
 
 
-def test_the_readme_shows_the_whole_site_file() -> None:
-    readme = (PROJECT / "README.md").read_text("utf-8")
+def test_the_docs_show_the_whole_site_file() -> None:
+    readme = (PROJECT / "docs" / "sites.md").read_text("utf-8")
     shown = readme.split("<!-- rfi.py -->\n```python\n", 1)[1].split("```\n<!-- /rfi.py -->", 1)[0]
     assert shown == (PROJECT / "newsspider" / "sites" / "rfi.py").read_text("utf-8")

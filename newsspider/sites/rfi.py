@@ -2,7 +2,7 @@
 
 Read off the two pages in ``../shared/corpus/rfi/`` (an article and the front page, 2025-11-30);
 what no stored page shows (section listings' pagination, the feed's format, robots.txt and the
-sitemaps) is an assumption, marked as one, and listed in the README's RFI section.
+sitemaps) is an assumption, marked as one, and listed in docs/sites.md (RFI Chinese).
 """
 
 from __future__ import annotations
