@@ -103,6 +103,14 @@ class SiteTemplate(ABC):
         """The first page of a section's listing, in the simplified edition."""
 
     @abstractmethod
+    def feed_path(self, section: str) -> str:
+        """A section's own feed (RSS where the site has both)."""
+
+    @abstractmethod
+    def atom_feed_path(self, section: str) -> str:
+        """A section's Atom feed, whose entries say when each article was last updated."""
+
+    @abstractmethod
     def page_size(self, section: str) -> int:
         """Entries on each page of a section's listing."""
 

@@ -83,6 +83,12 @@ class BannedbookTemplate(SiteTemplate):
     def listing_path(self, section: str) -> str:
         return scheme.listing_path(section, 1, SIMPLIFIED)
 
+    def feed_path(self, section: str) -> str:
+        return self.listing_path(section) + "feed/"
+
+    def atom_feed_path(self, section: str) -> str:
+        return self.listing_path(section) + "feed/atom/"
+
     def page_size(self, section: str) -> int:
         return scheme.PAGE_SIZE[dict(LISTED_SECTIONS)[section]]
 

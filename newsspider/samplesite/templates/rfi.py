@@ -94,6 +94,12 @@ class RfiTemplate(SiteTemplate):
     def listing_path(self, section: str) -> str:
         return scheme.listing_path(section, 1, SIMPLIFIED)
 
+    def feed_path(self, section: str) -> str:
+        return self.atom_feed_path(section)  # RFI's sections have an Atom feed only
+
+    def atom_feed_path(self, section: str) -> str:
+        return quote(f"/cn/{section}/atom")
+
     def page_size(self, section: str) -> int:
         return PAGE_SIZE
 
