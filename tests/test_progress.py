@@ -15,10 +15,12 @@ LINE = re.compile(r"progress: (\d+) pages, (\d+) records, failures (.+?), queue 
 
 
 def test_a_crawl_shows_its_progress_line(tmp_path: Path) -> None:
-    server = SampleServerProcess(tmp_path / "requests.log", articles=40, delay=0.05)
+    # A crawl of a few seconds (slow pages, two at a time), whatever the machine's load.
+    server = SampleServerProcess(tmp_path / "requests.log", articles=40, delay=0.2)
     try:
         settings = {
             "NEWSSPIDER_PROGRESS_INTERVAL": 0.3,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
             "NEWSSPIDER_STATE_ENABLED": False,
             "NEWSSPIDER_ARCHIVE_DIR": str(tmp_path / "warc"),
             "LOG_FILE": str(tmp_path / "crawl.log"),
