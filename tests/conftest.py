@@ -95,6 +95,7 @@ class SampleServerProcess:
         self.articles = articles
         self.seed = seed
         self.site = site  # the site imitated, and the name of the spider that crawls it
+        self.sitemap_size = extra.get("sitemap_size")
         options = {"--port": 0, "--log": log, "--articles": articles, "--seed": seed, "--variant": variant}
         options["--site"] = site
         options.update({f"--{name.replace('_', '-')}": value for name, value in extra.items()})
@@ -110,9 +111,10 @@ class SampleServerProcess:
 
     def model(self):
         """The site it serves, as the generator knows it (the expected records)."""
-        from newsspider.samplesite.generator import SampleSite
+        from newsspider.samplesite.generator import SITEMAP_SIZE, SampleSite
 
-        return SampleSite(seed=self.seed, articles=self.articles, site=self.site)
+        sitemap_size = int(self.sitemap_size or SITEMAP_SIZE)
+        return SampleSite(seed=self.seed, articles=self.articles, site=self.site, sitemap_size=sitemap_size)
 
     def requested_paths(self) -> list[str]:
         return self.log.read_text("utf-8").splitlines() if self.log.exists() else []
@@ -122,7 +124,11 @@ class SampleServerProcess:
     ) -> list[str]:
         """Publish (dated ``day``, YYYY-MM-DD, when given) or edit (these ``ids`` when given, at
         ``at``, an ISO time, when given) articles between crawls; the ids changed."""
-        query = f"count={count}" + (f"&date={day}" if day else "") + (f"&ids={','.join(ids)}" if ids else "")
+        query = (
+            f"count={count}"
+            + (f"&date={day}" if day else "")
+            + (f"&ids={urllib.parse.quote(','.join(ids))}" if ids else "")
+        )
         query += f"&at={urllib.parse.quote(at)}" if at else ""
         request = urllib.request.Request(f"{self.base_url}/__admin/{action}?{query}", data=b"", method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:

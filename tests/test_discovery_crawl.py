@@ -1,6 +1,6 @@
 """Crawls started from feeds and sitemaps, and the refresh policy they drive, on the sample site.
 
-Each test runs `scrapy crawl bannedbook` as cron would (same state, one output file per run) and
+Each test runs `scrapy crawl <site>` as cron would (same state, one output file per run) and
 tells each run the time with NEWSSPIDER_NOW; the site publishes and edits articles in between.
 """
 
@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from newsspider.samplesite.faults import FAULT_KINDS, FaultPlan
-from newsspider.samplesite.generator import TEMPLATES, SampleSite
-from tests.conftest import LOOPBACK_SETTINGS, SMALL_SITE, SampleServerProcess, crawl_command
+from newsspider.samplesite.generator import SampleSite
+from tests.conftest import LOOPBACK_SETTINGS, SMALL_SITE, SampleServerProcess, crawl_command, only_site
 from tests.test_reliability import SETTINGS as RELIABILITY
 from tests.test_scheduled import ScheduledCrawls
 
@@ -37,7 +37,7 @@ class DiscoveryCrawls(ScheduledCrawls):
         self.args = list(args)
 
     def command(self, **settings) -> list[str]:
-        command = crawl_command(self.start_urls, {**self.settings, **settings})
+        command = crawl_command(self.start_urls, {**self.settings, **settings}, spider=self.server.site)
         for arg in self.args:
             command[command.index("-a") : command.index("-a")] = ["-a", arg]
         return command
@@ -55,23 +55,31 @@ def expected(site: SampleSite, base: str, article_id: str, **changes: object) ->
     return {**want, **changes}
 
 
-def article_id_of(path: str) -> str | None:
-    name = urlsplit(path).path.rsplit("/", 1)[-1]
-    return name[: -len(".html")] if name.endswith(".html") else None
+def article_ids(site: SampleSite, paths: list[str]) -> list[str]:
+    """The ids of the article pages among requested ``paths`` (any edition)."""
+    return [aid for aid in map(site.template.article_id_at, paths) if aid]
 
 
-def listing_paths(paths: list[str]) -> list[str]:
-    return [p for p in paths if p.startswith("/bnews/") and p.endswith("/") and "/feed/" not in p]
+def other_pages(site: SampleSite, paths: list[str]) -> set[str]:
+    """The requested ``paths`` that are no article page and no robots.txt."""
+    return {p for p in paths if not site.template.article_id_at(p)} - {"/robots.txt"}
 
 
-def test_a_feed_started_run_emits_exactly_the_feeds_articles_once(tmp_path: Path) -> None:
-    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE)
+def index_entries(site: SampleSite) -> int:
+    """The sitemaps the sitemap index lists, article sitemaps or not."""
+    _, _, body = site.render(site.template.fault_markup.sitemap_index, "http://127.0.0.1")
+    return body.count("<sitemap>")
+
+
+def test_a_feed_started_run_emits_exactly_the_feeds_articles_once(site: str, tmp_path: Path) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE, site=site)
     try:
-        feed = f"{server.base_url}/bnews/comments/feed/"
-        crawls = DiscoveryCrawls(server, tmp_path, [feed], "related_depth=0")
+        section = server.model().template.sections[1]
+        feed_path = server.model().template.feed_path(section)
+        crawls = DiscoveryCrawls(server, tmp_path, [server.base_url + feed_path], "related_depth=0")
         status, records, report = crawls.run()
         site = crawls.site
-        listed = [a.article_id for a in site.feed_entries("comments")]
+        listed = [a.article_id for a in site.feed_entries(section)]
         assert status == 0 and report["verdict"] == "ok"
         assert sorted(r["articleId"] for r in records) == sorted(listed)  # each once
         for record in records:
@@ -80,10 +88,11 @@ def test_a_feed_started_run_emits_exactly_the_feeds_articles_once(tmp_path: Path
             if "T" not in want["datePublished"]:
                 want["datePublished"] = want["datePublishedRaw"] = site.expected_feed_date(record["articleId"])
             assert comparable(record) == want, record["articleId"]
-        assert any("T" not in site.expected_record(a, server.base_url)["datePublished"] for a in listed)
+        if server.site == "bannedbook":  # only its pages show a date without a time
+            assert any("T" not in site.expected_record(a, server.base_url)["datePublished"] for a in listed)
         paths = server.requested_paths()
-        assert listing_paths(paths) == []
-        assert sorted(article_id_of(p) for p in paths if article_id_of(p)) == sorted(listed)
+        assert other_pages(site, paths) == {feed_path}  # no listing
+        assert sorted(article_ids(site, paths)) == sorted(listed)
         assert report["pagesRequested"]["feed"] == 1
     finally:
         server.stop()
@@ -92,6 +101,7 @@ def test_a_feed_started_run_emits_exactly_the_feeds_articles_once(tmp_path: Path
 def test_a_feedburner_feed_on_another_host_brings_the_sites_articles_and_nothing_else_from_its_host(
     tmp_path: Path,
 ) -> None:
+    # bannedbook alone: only its feeds are served by FeedBurner too.
     server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE)
     try:
         # "localhost" stands for feeds.feedburner.com: another host name for the same server.
@@ -113,26 +123,27 @@ def test_a_feedburner_feed_on_another_host_brings_the_sites_articles_and_nothing
         paths = server.requested_paths()
         # The feed host is asked for the feed alone (not even its robots.txt: the crawl stays off it).
         assert [p for p in paths if p.startswith("//")] == [f"//localhost:{port}/feedburner/bnews/headline"]
-        assert sorted(article_id_of(p) for p in paths if article_id_of(p)) == listed
+        assert sorted(article_ids(crawls.site, paths)) == listed
     finally:
         server.stop()
 
 
+# A newsspider bug this test found, not fixed yet: an rfi sitemap crawl that reaches a listed article's
+# traditional page by a related link before its sitemap URL emits the article twice, once per edition.
+RFI_EDITION_TWICE = pytest.mark.xfail(strict=True, reason="rfi: an article emitted once per edition")
+
+
+@pytest.mark.parametrize("site", ["bannedbook", pytest.param("rfi", marks=RFI_EDITION_TWICE)], indirect=True)
 def test_a_sitemap_started_archive_crawl_emits_every_article_once_without_listings_within_the_queue_bound(
-    tmp_path: Path,
+    site: str, tmp_path: Path
 ) -> None:
-    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE, sitemap_size=8)
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE, sitemap_size=8, site=site)
     try:
-        crawls = DiscoveryCrawls(
-            server,
-            tmp_path,
-            crawls_start := [f"{server.base_url}/bnews/worldnews/", f"{server.base_url}/bnews/comments/"],
-            "discover=sitemaps",
-            NEWSSPIDER_SITEMAP_QUEUE=1,
-        )
-        assert crawls_start
+        site = server.model()
+        starts = [server.base_url + site.template.listing_path(section) for section in site.template.sections[:2]]
+        crawls = DiscoveryCrawls(server, tmp_path, starts, "discover=sitemaps", NEWSSPIDER_SITEMAP_QUEUE=1)
         status, records, report = crawls.run()
-        site = SampleSite(seed=server.seed, articles=server.articles, sitemap_size=8)
+        index = site.template.fault_markup.sitemap_index
         in_sitemaps = {a.article_id for a in site.sitemap_articles() if a.kind != "disallowed"}
         assert status == 0 and report["verdict"] == "ok"
         ids = [r["articleId"] for r in records]
@@ -141,31 +152,34 @@ def test_a_sitemap_started_archive_crawl_emits_every_article_once_without_listin
         for record in records:
             assert comparable(record) == expected(site, server.base_url, record["articleId"]), record["articleId"]
         paths = server.requested_paths()
-        assert listing_paths(paths) == []
         sitemaps = [p for p in paths if "sitemap" in p]
-        assert sitemaps == ["/sitemap_index.xml", *site.sitemap_paths()]  # once each, in the index's order
+        assert sitemaps == [index, *site.sitemap_paths()]  # once each, in the index's order
+        assert other_pages(site, paths) == set(sitemaps)  # no listing
         assert any(p.endswith(".gz") for p in sitemaps)
-        articles = [p for p in paths if article_id_of(p)]
+        articles = [p for p in paths if site.template.article_id_at(p)]
         assert len(articles) == len(set(articles))  # each page once (the robots.txt-forbidden one never)
         assert report["queue"]["maxQueued"] <= 1
-        assert report["discovery"]["sitemaps"]["skipped_no_articles"] == 2  # page and category sitemaps
+        skipped = index_entries(site) - len(site.sitemap_paths())  # bannedbook's page and category sitemaps
+        assert skipped > 0 and report["discovery"]["sitemaps"]["skipped_no_articles"] == skipped
 
         # The next run reads the index only: no sitemap changed, no article is new.
         seen = len(server.requested_paths())
         status, again, report = crawls.run()
         assert status == 0 and again == []
-        assert [p for p in server.requested_paths()[seen:] if p != "/robots.txt"] == ["/sitemap_index.xml"]
+        assert [p for p in server.requested_paths()[seen:] if p != "/robots.txt"] == [index]
         assert report["discovery"]["sitemaps"]["unchanged"] == len(site.sitemap_paths())
     finally:
         server.stop()
 
 
-def test_an_hourly_run_emits_exactly_the_new_and_edited_articles_old_ones_through_lastmod(tmp_path: Path) -> None:
+def test_an_hourly_run_emits_exactly_the_new_and_edited_articles_old_ones_through_lastmod(
+    site: str, tmp_path: Path
+) -> None:
     """5 publishes and 3 edits (2 recent, 1 two years old); the next hourly run, with default
     settings and the README's hourly discovery, emits exactly those 8 with the right versions."""
-    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE, sitemap_size=8)
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE, sitemap_size=8, site=site)
     try:
-        site = SampleSite(seed=server.seed, articles=server.articles, sitemap_size=8)
+        site = server.model()
         crawls = DiscoveryCrawls(server, tmp_path, site.start_urls(server.base_url), "discover=listings,sitemaps")
         recent = server.admin("publish", 2, day=DAY)
         status, first, _ = crawls.run(NEWSSPIDER_NOW=at(1, 1))
@@ -180,7 +194,8 @@ def test_an_hourly_run_emits_exactly_the_new_and_edited_articles_old_ones_throug
         got = sorted((r["articleId"], r["metadata"]["version"]) for r in second)
         assert got == sorted([*((a, 1) for a in new), *((a, 2) for a in edited)])
         # Only sitemaps whose index lastmod changed were read again.
-        sitemaps = [p for p in server.requested_paths()[seen:] if "sitemap" in p and p != "/sitemap_index.xml"]
+        index = site.template.fault_markup.sitemap_index
+        sitemaps = [p for p in server.requested_paths()[seen:] if "sitemap" in p and p != index]
         assert 0 < len(sitemaps) < len(site.sitemap_paths())
 
         # Without sitemaps, the old article's edit is not caught: only lastmod tells of it.
@@ -195,10 +210,11 @@ def test_an_hourly_run_emits_exactly_the_new_and_edited_articles_old_ones_throug
         server.stop()
 
 
-def test_an_atom_feeds_updated_time_refreshes_an_old_article(tmp_path: Path) -> None:
-    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE)
+def test_an_atom_feeds_updated_time_refreshes_an_old_article(site: str, tmp_path: Path) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", articles=SMALL_SITE, site=site)
     try:
-        feed = f"{server.base_url}/bnews/comments/feed/atom/"
+        template = server.model().template
+        feed = server.base_url + template.atom_feed_path(template.sections[1])
         crawls = DiscoveryCrawls(server, tmp_path, [feed], "related_depth=0")
         status, first, _ = crawls.run(NEWSSPIDER_NOW=at(0, 8))
         assert status == 0 and first
@@ -209,16 +225,18 @@ def test_an_atom_feeds_updated_time_refreshes_an_old_article(tmp_path: Path) -> 
         seen = len(server.requested_paths())
         status, third, _ = crawls.run(NEWSSPIDER_NOW=at(0, 10))
         assert status == 0 and [(r["articleId"], r["metadata"]["version"]) for r in third] == [(old, 2)]
-        assert [article_id_of(p) for p in server.requested_paths()[seen:] if article_id_of(p)] == [old]
+        assert article_ids(crawls.site, server.requested_paths()[seen:]) == [old]
     finally:
         server.stop()
 
 
-def test_a_malformed_feed_and_an_oversized_sitemap_are_reported_and_the_rest_is_crawled(tmp_path: Path) -> None:
-    server = SampleServerProcess(tmp_path / "requests.log", faults=7, fault_log=tmp_path / "faults.jsonl")
+def test_a_malformed_feed_and_an_oversized_sitemap_are_reported_and_the_rest_is_crawled(
+    site: str, tmp_path: Path
+) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", faults=7, fault_log=tmp_path / "faults.jsonl", site=site)
     try:
-        site = SampleSite(seed=server.seed, articles=server.articles)
-        starts = [f"{server.base_url}/bnews/{section}/" for section in ("comments", "headline")]
+        site = server.model()
+        starts = site.start_urls(server.base_url)  # RFI's feed is its front page's
         crawls = DiscoveryCrawls(server, tmp_path, starts, "discover=feeds,sitemaps", "related_depth=0", **TUNING)
         status, records, report = crawls.run()
         failures = {(f["url"].replace(server.base_url, ""), f["reason"]) for f in report["failures"]["listings"]}
@@ -238,19 +256,21 @@ def test_a_malformed_feed_and_an_oversized_sitemap_are_reported_and_the_rest_is_
 
 
 @pytest.fixture(scope="module")
-def small_site(tmp_path_factory):
-    server = SampleServerProcess(tmp_path_factory.mktemp("small") / "requests.log", articles=SMALL_SITE, sitemap_size=8)
+def small_site(site: str, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"small-{site}")
+    server = SampleServerProcess(folder / "requests.log", articles=SMALL_SITE, sitemap_size=8, site=site)
     yield server
     server.stop()
 
 
-@pytest.mark.parametrize("path", ["/sitemap_index.xml", "/post-sitemap.xml", "/post-sitemap2.xml.gz"])
-def test_a_sitemap_or_index_given_as_start_url_is_read_and_the_run_ends(small_site, tmp_path: Path, path: str) -> None:
-    site = SampleSite(seed=small_site.seed, articles=small_site.articles, sitemap_size=8)
-    if path == "/sitemap_index.xml":
+@pytest.mark.parametrize("n", [None, 0, 1])  # the index, its first sitemap and its second (gzipped on both sites)
+def test_a_sitemap_or_index_given_as_start_url_is_read_and_the_run_ends(small_site, tmp_path: Path, n) -> None:
+    site = small_site.model()
+    if n is None:
+        path = site.template.fault_markup.sitemap_index
         listed = {a.article_id for a in site.sitemap_articles()}
     else:
-        n = site.sitemap_paths().index(path)
+        path = site.sitemap_paths()[n]
         listed = {a.article_id for a in site.sitemap_articles()[n * 8 : (n + 1) * 8]}
     crawls = DiscoveryCrawls(small_site, tmp_path, [small_site.base_url + path], "related_depth=0")
     status, records, report = crawls.run()  # ScheduledCrawls.run has a timeout: a run that never ends fails
@@ -261,6 +281,7 @@ def test_a_sitemap_or_index_given_as_start_url_is_read_and_the_run_ends(small_si
     assert report["pagesRequested"]["listing"] == 0
 
 
+@only_site("bannedbook")  # FeedBurner's feed URLs look like listings
 def test_a_feed_at_a_url_that_looks_like_a_listing_is_read_as_a_feed(small_site, tmp_path: Path) -> None:
     crawls = DiscoveryCrawls(
         small_site, tmp_path, [f"{small_site.base_url}/feedburner/bnews/comments"], "related_depth=0"
@@ -277,6 +298,7 @@ def test_a_feed_at_a_url_that_looks_like_a_listing_is_read_as_a_feed(small_site,
         ("//localhost/feedburner/bnews/comments", {"NEWSSPIDER_FEED_HOSTS": "localhost"}),  # links to another host
     ],
 )
+@only_site("bannedbook")  # the page sitemap and FeedBurner are bannedbook's
 def test_a_run_whose_start_urls_lead_to_no_article_fails(small_site, tmp_path: Path, start: str, settings) -> None:
     port = urlsplit(small_site.base_url).port
     url = (
@@ -290,17 +312,17 @@ def test_a_run_whose_start_urls_lead_to_no_article_fails(small_site, tmp_path: P
     assert "no_articles" in {alarm["check"] for alarm in report["alarms"]}
 
 
-def test_a_bad_child_sitemap_is_reported_and_fails_no_start(tmp_path: Path) -> None:
-    server = SampleServerProcess(tmp_path / "requests.log", faults=7)
+def test_a_bad_child_sitemap_is_reported_and_fails_no_start(site: str, tmp_path: Path) -> None:
+    server = SampleServerProcess(tmp_path / "requests.log", faults=7, site=site)
+    template = server.model().template
     try:
-        crawls = DiscoveryCrawls(
-            server, tmp_path, [f"{server.base_url}/bnews/comments/"], "discover=sitemaps", **TUNING
-        )
+        start = server.base_url + template.listing_path(template.sections[1])
+        crawls = DiscoveryCrawls(server, tmp_path, [start], "discover=sitemaps", **TUNING)
         status, records, report = crawls.run()
     finally:
         server.stop()
     assert status == 0, report["alarms"]
-    bomb = TEMPLATES["bannedbook"].fault_markup.bomb_sitemap
+    bomb = template.fault_markup.bomb_sitemap
     assert (f"{server.base_url}{bomb}", "sitemap_too_large") in {
         (f["url"], f["reason"]) for f in report["failures"]["listings"]
     }

@@ -13,28 +13,29 @@ from jsonschema import Draft202012Validator
 
 from newsspider.commands.crawl import EXIT_FAILED_VERDICT
 from newsspider.pipelines import load_schema
-from newsspider.samplesite.generator import SampleSite
 from tests.conftest import PROJECT, SampleServerProcess, crawl_command, subprocess_env
 
 VALIDATOR = Draft202012Validator(load_schema())
 
 
 class ScheduledCrawls:
-    """Runs `scrapy crawl bannedbook` the way cron would: same state, one output file per run."""
+    """Runs `scrapy crawl <site>` (the spider of the site the server imitates) the way cron would:
+    same state, one output file per run."""
 
     def __init__(self, server: SampleServerProcess, workdir: Path, **settings):
         self.server = server
-        self.output = workdir / "output" / "bannedbook"
+        self.output = workdir / "output" / server.site
         self.settings = {
             "NEWSSPIDER_STATE_URI": f"sqlite:///{workdir / 'state.sqlite3'}",
             "NEWSSPIDER_DEFAULT_FEED": str(workdir / "output" / "%(name)s" / "%(run_id)s.jsonl"),
             "LOG_FILE": workdir / "crawl.log",
             **settings,
         }
-        self.site = SampleSite(seed=server.seed, articles=server.articles)
+        self.site = server.model()
 
     def command(self, **settings) -> list[str]:
-        return crawl_command(self.site.start_urls(self.server.base_url), {**self.settings, **settings})
+        start_urls = self.site.start_urls(self.server.base_url)
+        return crawl_command(start_urls, {**self.settings, **settings}, spider=self.server.site)
 
     def run(self, **settings) -> tuple[int, list[dict], dict]:
         """One complete run: exit status, its records, its report."""
