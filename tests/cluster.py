@@ -13,12 +13,11 @@ from tests.conftest import PROJECT, SampleServerProcess, crawl_command, subproce
 from tests.runs import ids
 from tests.servers import PostgresServer, RedisServer
 
-SECTION = "worldnews"
-
 
 class Workers:
-    """``scrapy crawl bannedbook`` processes sharing a queue and a state; worker ``i`` writes
-    its records and report under ``tmp/w<i>/``."""
+    """``scrapy crawl <site>`` processes (the spider of the site the server imitates) sharing a
+    queue and a state, started at the site's first section listing; worker ``i`` writes its
+    records and report under ``tmp/w<i>/``."""
 
     def __init__(
         self, tmp: Path, site: SampleServerProcess, redis: RedisServer, postgres: PostgresServer, database: str
@@ -29,7 +28,8 @@ class Workers:
         self.postgres = postgres
         self.database = database
         postgres.sql("postgres", f"CREATE DATABASE {database}")
-        self.start_urls = [f"{site.base_url}/bnews/{SECTION}/"]
+        self.template = site.model().template
+        self.start_urls = [site.base_url + self.template.listing_path(self.template.sections[0])]
         self.args: list[str] = []  # spider arguments, "-a", "name=value"
         self.processes: list[subprocess.Popen] = []
 
@@ -50,7 +50,7 @@ class Workers:
             "NEWSSPIDER_HOST_CONCURRENCY": 4,
             "LOG_FILE": folder / "crawl.log",
         }
-        return crawl_command(self.start_urls, {**base, **settings}, None, *self.args)
+        return crawl_command(self.start_urls, {**base, **settings}, None, *self.args, spider=self.site.site)
 
     def start(self, count: int = 2, first: int = 0, **settings: object) -> list[subprocess.Popen]:
         started = []
@@ -93,8 +93,8 @@ class Workers:
         return [(row[0], row[1]) for row in rows]
 
     def article_fetches(self) -> list[str]:
-        """Article pages the site served (simplified-Chinese URLs), one entry per request."""
-        return [p for p in self.site.requested_paths() if p.endswith(".html") and "/bnews/" in p]
+        """Article pages the site served (any edition), one entry per request."""
+        return [p for p in self.site.requested_paths() if self.template.article_id_at(p)]
 
     def stop(self) -> None:
         for process in self.processes:

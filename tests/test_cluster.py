@@ -25,16 +25,19 @@ ARTICLES = 80
 _databases = itertools.count(1)
 
 
-def site_process(tmp: Path, articles: int = ARTICLES, delay: float = 0.02) -> SampleServerProcess:
-    return SampleServerProcess(tmp / "requests.log", articles=articles, delay=delay, time_log=tmp / "times.log")
+def site_process(
+    tmp: Path, articles: int = ARTICLES, delay: float = 0.02, site: str = "bannedbook"
+) -> SampleServerProcess:
+    log = tmp / "requests.log"
+    return SampleServerProcess(log, articles=articles, delay=delay, time_log=tmp / "times.log", site=site)
 
 
 @pytest.fixture
 def cluster(tmp_path: Path, redis_server: RedisServer, postgres: PostgresServer):
     made: list[tuple[Workers, SampleServerProcess]] = []
 
-    def make(articles: int = ARTICLES, delay: float = 0.02) -> Workers:
-        site = site_process(tmp_path, articles, delay)
+    def make(articles: int = ARTICLES, delay: float = 0.02, site: str = "bannedbook") -> Workers:
+        site = site_process(tmp_path, articles, delay, site)
         workers = Workers(tmp_path, site, redis_server, postgres, f"run{next(_databases)}")
         made.append((workers, site))
         return workers
@@ -45,14 +48,15 @@ def cluster(tmp_path: Path, redis_server: RedisServer, postgres: PostgresServer)
         site.stop()
 
 
-def expected(articles: int = ARTICLES) -> set[str]:
-    return reachable(SampleSite(articles=articles), "worldnews")
+def expected(articles: int = ARTICLES, site: str = "bannedbook") -> set[str]:
+    """What a crawl of the site's first section listing emits."""
+    return reachable(SampleSite(articles=articles, site=site))
 
 
-def test_two_workers_emit_every_article_once_and_share_the_work(cluster) -> None:
-    workers = cluster(delay=0.15)  # a crawl of several seconds: longer than a worker's start-up
+def test_two_workers_emit_every_article_once_and_share_the_work(cluster, site: str) -> None:
+    workers = cluster(delay=0.15, site=site)  # a crawl of several seconds: longer than a worker's start-up
     assert workers.run(2, NEWSSPIDER_HOST_CONCURRENCY=2) == [0, 0]
-    want = expected()
+    want = expected(site=site)
     lines = workers.lines(0) + workers.lines(1)
     assert sorted(lines) == sorted(want)  # every article once across both outputs
     assert sorted(workers.records()) == sorted((aid, 1) for aid in want)  # and once in the records table
