@@ -9,6 +9,9 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 # Query parameters that only track where a click came from.
 TRACKING_PARAM_RE = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_ga|spm)$", re.I)
 WEB_SCHEMES = ("http", "https")
+# A publication day in a URL's path (2024/07/08, 2024-07-08, 20240708), not inside a longer number:
+# year, separator, month, day.
+URL_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})([/-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 # A DNS name (IDNs in punycode), an IPv4 address, or an IPv6 literal as urlsplit returns it.
 _HOST_RE = re.compile(

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from email.utils import parsedate_to_datetime
 
 from newsspider.processors import normalize_space
+from newsspider.urls import URL_DATE_RE
 
 _MONTHS = {
     name: n
@@ -103,13 +104,9 @@ def _moment(match: re.Match[str], offset: str | None) -> str | None:
         return None
 
 
-# 2024/07/08, 2024-07-08 or 20240708 in a URL's path, not inside a longer number.
-_URL_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})([/-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
-
-
 def date_in_url(path: str) -> str | None:
     """The publication day a URL's path shows, as ``YYYY-MM-DD``."""
-    match = _URL_DATE_RE.search(path)
+    match = URL_DATE_RE.search(path)
     if match is None:
         return None
     try:

@@ -15,10 +15,8 @@ from collections.abc import Callable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from newsspider.sites.base import ArticleUrl, Site
-from newsspider.urls import url_article_id
+from newsspider.urls import URL_DATE_RE, url_article_id
 
-# 2024/07/08, 2024-07-08, 20240708 in a path, not inside a longer number.
-_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})([/-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
 _LONG_ID_RE = re.compile(r"(?<!\d)\d{5,}(?!\d)")
 # Archives and pages that are no articles, whatever numbers their paths hold.
 _NOT_ARTICLE_RE = re.compile(
@@ -42,7 +40,7 @@ def _url_rule(hosts: frozenset[str]) -> Callable[[str], ArticleUrl | None]:
             return None
         if path.strip("/") == "" or _NOT_ARTICLE_RE.search(path) or _NOT_HTML_RE.search(path):
             return None
-        dated = _DATE_RE.search(path)
+        dated = URL_DATE_RE.search(path)
         if dated is None and _LONG_ID_RE.search(path) is None:
             return None
         section = "".join(path.strip("/").split("/")[0].split()) or "news"
