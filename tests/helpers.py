@@ -64,3 +64,17 @@ NON_ARTICLE_MARKERS = (
     "<iframe",
     "<!--",
 )
+
+
+# The RFI template's matter inside the article wrapper (ads, self-promotion, share bar, header parts).
+RFI_NON_ARTICLE_MARKERS = (
+    "广告",
+    "继续浏览后续",
+    "电邮新闻",
+    "订阅",
+    "下载法广应用程序",
+    "分享 :",
+    "发表时间",
+    "作者：",
+    "<script",
+)

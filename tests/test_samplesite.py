@@ -9,8 +9,10 @@ from scrapy.http import HtmlResponse
 from newsspider.pipelines import load_schema
 from newsspider.samplesite.generator import SampleSite
 from newsspider.samplesite.templates.bannedbook_article import LISTED_SECTIONS, listing_path
+from newsspider.spiders.bannedbook import BannedbookSpider
+from newsspider.spiders.rfi import RfiSpider
 from tests.conftest import project_crawler
-from tests.helpers import NON_ARTICLE_MARKERS, extract, without_download_time
+from tests.helpers import NON_ARTICLE_MARKERS, RFI_NON_ARTICLE_MARKERS, extract, without_download_time
 
 BASE = "http://127.0.0.1:8000"
 
@@ -105,9 +107,18 @@ def test_robots_txt_disallows_a_path_a_listing_links_into(sample):
     assert "/bnews/members/" in fetch(sample, "/bnews/worldnews/")[1]
 
 
-def test_expected_records_validate_against_the_schema(sample):
+# Each template's records and pages: the spider that reads it, and its matter no record may hold.
+READERS = {"bannedbook": (BannedbookSpider, NON_ARTICLE_MARKERS), "rfi": (RfiSpider, RFI_NON_ARTICLE_MARKERS)}
+
+
+@pytest.fixture(scope="module", params=sorted(READERS))
+def each_sample(request: pytest.FixtureRequest) -> SampleSite:
+    return SampleSite(site=request.param)
+
+
+def test_expected_records_validate_against_the_schema(each_sample):
     validator = Draft202012Validator(load_schema())
-    for record in sample.expected_records(BASE).values():
+    for record in each_sample.expected_records(BASE).values():
         record = {
             **record,
             "articleBodyHtml": "<p>x</p>",
@@ -116,19 +127,20 @@ def test_expected_records_validate_against_the_schema(sample):
         assert not list(validator.iter_errors(record)), record["articleId"]
 
 
-@pytest.mark.parametrize("traditional", [False, True], ids=["zh-CN", "zh-TW"])
-def test_extraction_matches_every_expected_record(sample, traditional):
-    crawler = project_crawler()
-    for article_id in sample.public_ids:
-        expected = sample.expected_record(article_id, BASE, traditional=traditional)
-        status, body = fetch(sample, expected["url"][len(BASE) :])
+@pytest.mark.parametrize("traditional", [False, True], ids=["simplified", "traditional"])
+def test_extraction_matches_every_expected_record(each_sample, traditional):
+    spider, markers = READERS[each_sample.spider]
+    crawler = project_crawler(spider)
+    for article_id in each_sample.public_ids:
+        expected = each_sample.expected_record(article_id, BASE, traditional=traditional)
+        status, body = fetch(each_sample, expected["url"][len(BASE) :])
         assert status == 200
         response = HtmlResponse(url=expected["url"], body=body.encode("utf-8"), encoding="utf-8")
-        record = without_download_time(extract(response, crawler))
+        record = without_download_time(extract(response, crawler, site=spider.site))
         html = record.pop("articleBodyHtml")
         expected.pop("articleBodyHtml")
         assert record == expected, article_id
-        for marker in NON_ARTICLE_MARKERS:
+        for marker in markers:
             assert marker not in html, (article_id, marker)
         assert "<p></p>" not in html and "margin-bottom" not in html  # blocks the stripping emptied
         links = re.findall(r'(?:href|src)="([^"]*)"', html)
