@@ -128,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         folder = args.input or Path("output") / args.spider
         if not folder.is_dir():
-            raise BadInput(f"no folder {folder}: give --input, the folder the runs wrote their reports to")
+            demo = Path("output") / "demo" / args.spider
+            hint = f" (the demo's runs: --input {demo})" if args.input is None and demo.is_dir() else ""
+            raise BadInput(f"no folder {folder}: give --input, the folder the runs wrote their reports to{hint}")
     except (BadInput, ValueError) as exc:
         print(f"newsspider runs: error: {exc}", file=sys.stderr)
         return 2

@@ -161,7 +161,8 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # Quiet by default, as operators read the log of scheduled runs; `-L DEBUG` (or -s LOG_LEVEL=DEBUG) for every request.
 LOG_LEVEL = "INFO"
-# One progress line every this many seconds (pages, records, failures, queue, rate, what is left); 0 for none.
+# One progress line every this many seconds (pages, records, failures, queue, rate, what is left), for
+# crawls and for reextract and export off a terminal; 0 for none.
 NEWSSPIDER_PROGRESS_INTERVAL = 30
 # Scrapy's own per-minute "Crawled N pages" line says less than ours.
 LOGSTATS_INTERVAL = 0

@@ -28,13 +28,15 @@ def imports(path: Path) -> set[str]:
 
 # Lowest first. A module may import its own layer and the layers below, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    # What everything stands on: errors, settings checks, URLs, the record, processors, sites, the state.
+    # What everything stands on: errors, settings checks, URLs, the record, processors, sites, the state,
+    # the tools' progress meter.
     (
         "newsspider",
         "errors",
         "redact",
         "urls",
         "idset",
+        "meter",
         "items",
         "processors",
         "cleaning",

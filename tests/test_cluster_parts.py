@@ -14,7 +14,7 @@ from newsspider import settings as project_settings
 from newsspider.cluster import keys
 from newsspider.cluster.run import IdleTimer
 from newsspider.errors import StateError, Unreachable
-from newsspider.state import Emission, RunHolder
+from newsspider.state import Emission, RunHolder, StateChanges
 from newsspider.state.postgres import MIGRATIONS, PostgresStateStore
 from tests.servers import PostgresServer, RedisServer
 
@@ -202,6 +202,17 @@ def test_a_sitemap_read_keeps_its_latest_lastmod_in_postgresql(postgres: Postgre
     opened.note_sitemaps_read("bannedbook", {"u": "2030-01-01", "v": "2030-01-01"})  # an older index, read later
     assert opened.sitemaps_read("bannedbook") == {"u": "2030-01-02", "v": "2030-01-01"}
     assert opened.sitemaps_read("other") == {}
+    opened.close()
+
+
+def test_a_superseded_link_leaves_the_postgresql_frontier_as_its_other_page_joins(postgres: PostgresServer) -> None:
+    opened = store(postgres, "superseded")
+    now = "2026-01-01T00:00:00.000000Z"
+    opened.apply(
+        "bannedbook", StateChanges({}, {}, {"tw": "https://example.org/tw", "x": "https://example.org/x"}), now
+    )
+    opened.apply("bannedbook", StateChanges({}, {}, {"cn": "https://example.org/cn"}, superseded={"tw"}), now)
+    assert opened.frontier("bannedbook") == {"x": "https://example.org/x", "cn": "https://example.org/cn"}
     opened.close()
 
 

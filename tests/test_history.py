@@ -15,9 +15,9 @@ from tests.conftest import PROJECT, SampleServerProcess, subprocess_env
 from tests.test_scheduled import ScheduledCrawls
 
 
-def runs(*args: str) -> subprocess.CompletedProcess:
+def runs(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "newsspider", "runs", *args]
-    return subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=60)
+    return subprocess.run(command, cwd=cwd, env=subprocess_env(), capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,10 @@ def test_a_report_that_cannot_be_read_is_named_and_the_rest_listed(tmp_path: Pat
     assert [json.loads(line)["runId"] for line in listed.stdout.splitlines()] == ["a"]
     refused = runs("--input", str(tmp_path / "none"))
     assert refused.returncode == 2 and "newsspider runs: error: no folder" in refused.stderr
+    # A newcomer who ran the demo and then `runs` is shown where the demo's reports went.
+    (tmp_path / "output" / "demo" / "rfi").mkdir(parents=True)
+    refused = runs("--spider", "rfi", cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stderr.strip().endswith("(the demo's runs: --input output/demo/rfi)")
 
 
 def chromium() -> str:

@@ -42,5 +42,9 @@ def test_a_crawl_shows_its_progress_line(tmp_path: Path) -> None:
 
 def test_the_line_names_failures_by_kind_and_what_is_left() -> None:
     stats = {"response_received_count": 10, "newsspider/output/records": 7, "newsspider/articles/failed/http_404": 2}
-    line = progress_line(stats, queued=3, left=120, seconds=2.0)
-    assert line == "progress: 10 pages, 7 records, failures http_404 2, queue 3, 5.0 pages/s, ~120 sitemap entries left"
+    line = progress_line(stats, queued=3, left={"sitemap entries": 120, "listing pages": 6}, seconds=2.0)
+    assert line == (
+        "progress: 10 pages, 7 records, failures http_404 2, queue 3, 5.0 pages/s, ~120 sitemap entries left, "
+        "<= 6 listing pages left"
+    )
+    assert progress_line(stats, queued=None, left={}, seconds=0.0).endswith("failures http_404 2, 0.0 pages/s")

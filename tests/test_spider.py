@@ -87,6 +87,25 @@ def test_max_pages_stops_pagination(sample):
     assert len(listings) == 1
 
 
+def test_the_listing_pages_max_pages_still_allows_are_known_while_a_listing_is_read(sample):
+    spider = make_spider(start_urls=BASE + "/", max_pages="3")
+    assert spider.listing_pages_left() == 0
+    first = spider._listing_request(BASE + "/bnews/worldnews/", page=1)
+    assert spider.listing_pages_left() == 3
+    response = sample_response(sample, "/bnews/worldnews/")
+    response = response.replace(request=first)
+    (second,) = split(spider.parse_listing(response, page=1))[1]
+    assert spider.listing_pages_left() == 2  # page 1 read, page 2 in flight: at most 2 more
+    spider._listing_request(BASE + "/bnews/comments/", page=1)
+    assert spider.listing_pages_left() == 5
+    response = sample_response(sample, "/bnews/worldnews/page/2/").replace(request=second)
+    (third,) = split(spider.parse_listing(response, page=2))[1]
+    response = sample_response(sample, "/bnews/worldnews/page/3/").replace(request=third)
+    assert split(spider.parse_listing(response, page=3))[1] == []  # max_pages: the chain ends
+    assert spider.listing_pages_left() == 3  # comments' alone
+    assert make_spider(start_urls=BASE + "/").listing_pages_left() is None  # no bound, no estimate
+
+
 @pytest.mark.parametrize(
     ("section", "page", "day"),
     [

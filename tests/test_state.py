@@ -43,6 +43,9 @@ def test_frontier_holds_links_until_their_article_is_emitted(tmp_path):
     assert store.frontier("s") == {"2": URL.format(2), "3": URL.format(3)}
     store.apply("s", StateChanges({"2": emission("2")}, {}, {}), now)
     assert store.frontier("s") == {"3": URL.format(3)}
+    # Kept under another id (another edition's page): the link leaves as the other joins, in one batch.
+    store.apply("s", StateChanges({}, {}, {"4": URL.format(4)}, superseded={"3"}), now)
+    assert store.frontier("s") == {"4": URL.format(4)}
 
 
 def test_runs_killed_and_settled(tmp_path):

@@ -29,9 +29,11 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
 from newsspider import config, sites
+from newsspider.archive.editions import Editions
 from newsspider.archive.reader import Damaged, DamagedRecord, Located, index, response_at, warc_problem
 from newsspider.archive.warc import OPEN_SUFFIX
 from newsspider.errors import BadInput
+from newsspider.meter import Meter, Phase
 from newsspider.sites import Site
 
 CHUNK = 64  # articles per task: big enough to amortise the hand-over, small enough to share out
@@ -79,9 +81,11 @@ def _start_worker(overrides: dict[str, str], spider: str) -> None:
     )
 
 
-def _extract(chunk: list[Task]) -> tuple[list[Any], dict[str, int], dict[str, int]]:
-    """Records of a chunk of articles, what happened to each, and the pipelines' stats of one
-    page per article (the one that gave its record, else its newest), as a crawl counts them."""
+def _extract(chunk: list[Task]) -> tuple[list[tuple[Any, str | None]], dict[str, int], dict[str, int]]:
+    """Records of a chunk of articles (each with the id of the simplified edition's article its
+    page names, when it is a page of the other edition with its own id), what happened to each, and
+    the pipelines' stats of one page per article (the one that gave its record, else its newest),
+    as a crawl counts them."""
     counts: Counter[str] = Counter()
     stats: Counter[str] = Counter()
     collector = _worker["crawler"].stats
@@ -92,11 +96,11 @@ def _extract(chunk: list[Task]) -> tuple[list[Any], dict[str, int], dict[str, in
         for fetch in fetches:
             counts["fetches_read"] += not isinstance(fetch, Damaged)
             collector.clear_stats()
-            item, failure = _record_of(fetch, listed_time, counts)
+            item, failure, home = _record_of(fetch, listed_time, counts)
             page = {k: v for k, v in collector.get_stats().items() if isinstance(v, int)}
             if item is not None:
                 stats.update(page)
-                records.append(item)
+                records.append((item, home))
                 counts["records"] += 1
                 if failures:
                     counts[f"older_fetch/{failures[0]}"] += 1
@@ -111,30 +115,34 @@ def _extract(chunk: list[Task]) -> tuple[list[Any], dict[str, int], dict[str, in
     return records, dict(counts), dict(stats)
 
 
-def _record_of(fetch: Located | Damaged, listed_time: str | None, counts: Counter[str]) -> tuple[Any, str]:
-    """The record one archived fetch gives, else why not."""
+def _record_of(fetch: Located | Damaged, listed_time: str | None, counts: Counter[str]) -> tuple[Any, str, str | None]:
+    """The record one archived fetch gives, else why not; and the id of the simplified edition's
+    page it names when it is a page of the other edition with its own id."""
     from newsspider.loaders import load_article
     from newsspider.spiders.base import is_html
 
     if isinstance(fetch, Damaged):
-        return None, "damaged"
+        return None, "damaged", None
     try:
         response = response_at(fetch, {"listed_time": listed_time} if listed_time else None)
     except DamagedRecord as exc:  # damaged since it was indexed
         counts[f"damaged/{exc.damaged.kind}"] += 1
-        return None, "damaged"
+        return None, "damaged", None
     response = _worker["repair"].process_response(response.request, response)
     if not is_html(response):
-        return None, "skipped/not_html"
-    item = load_article(response, _worker["site"])
+        return None, "skipped/not_html", None
+    site = _worker["site"]
+    item = load_article(response, site)
     if item is None:
-        return None, "skipped/not_article_url"
+        return None, "skipped/not_article_url", None
     try:
         for pipeline in _worker["pipelines"]:
             item = pipeline.process_item(item)
     except DropItem as exc:
-        return None, f"dropped/{str(exc).split(':', 1)[0]}"
-    return item, ""
+        return None, f"dropped/{str(exc).split(':', 1)[0]}", None
+    home = site.home_edition(response, response.url)
+    parsed = site.parse_article_url(home) if home else None
+    return item, "", parsed.article_id if parsed else None
 
 
 def warc_files(paths: Iterable[str]) -> tuple[list[Path], list[Path]]:
@@ -181,9 +189,14 @@ def check_output(output: Path, files: list[Path], folders: list[Path]) -> None:
             raise BadInput(f"-o {output}: inside the archive folder {folder}; write the records elsewhere")
 
 
-def plan(files: list[Path], site: Site) -> tuple[list[Task], Counter[str], list[Damaged]]:
+def plan(files: list[Path], site: Site, meter: Meter) -> tuple[list[Task], Counter[str], list[Damaged]]:
     """Per article, its fetches (status 200) newest first, in the archive order of each article's
     newest fetch; what was read; and the damaged members that may have held any record."""
+    with meter.phase("indexing", sum(p.stat().st_size for p in files), "B") as phase:
+        return _plan(files, site, phase)
+
+
+def _plan(files: list[Path], site: Site, phase: Phase) -> tuple[list[Task], Counter[str], list[Damaged]]:
     from newsspider.discovery import FEED_ROOTS, read_feed, root_name
 
     counts: Counter[str] = Counter()
@@ -191,9 +204,12 @@ def plan(files: list[Path], site: Site) -> tuple[list[Task], Counter[str], list[
     feed_times: dict[str, tuple[datetime, int, datetime]] = {}
     unknown: list[Damaged] = []
     order = 0
-    for path in files:
+    for number, path in enumerate(files, 1):
+        read = 0  # bytes of this file indexed so far
         for found in index(path):
             order += 1
+            phase.update(found.offset - read, f"{counts['responses']:,} responses, file {number} of {len(files)}")
+            read = found.offset
             if isinstance(found, Damaged):
                 counts[f"damaged/{found.kind}"] += 1
                 parsed = site.parse_article_url(found.url) if found.url else None
@@ -221,6 +237,7 @@ def plan(files: list[Path], site: Site) -> tuple[list[Task], Counter[str], list[
                 known = feed_times.get(article.article_id) if article else None
                 if article and entry.published and (known is None or known[:2] < (found.date, order)):
                     feed_times[article.article_id] = (found.date, order, entry.published)
+        phase.update(path.stat().st_size - read, f"{counts['responses']:,} responses, file {number} of {len(files)}")
     for seen in fetches.values():
         seen.sort(key=lambda fetch: fetch[:2], reverse=True)
     tasks = []
@@ -258,9 +275,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newsspider reextract: error: {exc}", file=sys.stderr)
         return 2
     try:
-        tasks, counts, unknown = plan(files, site)
+        meter = Meter("reextract", config.setting(settings, "NEWSSPIDER_PROGRESS_INTERVAL"))
+        tasks, counts, unknown = plan(files, site, meter)
         jobs = args.jobs or len(_usable_cores())
-        stats = _run(tasks, counts, temporary, jobs, overrides, args.spider)
+        stats = _run(tasks, counts, temporary, jobs, overrides, args.spider, meter)
         os.replace(temporary, args.output)  # complete: only now does it replace what -o held
     except OSError as exc:
         print(f"newsspider reextract: error: -o {args.output}: {exc.strerror or exc}", file=sys.stderr)
@@ -310,11 +328,15 @@ def _temporary(output: Path) -> Path:
 
 
 def _run(
-    tasks: list[Task], counts: Counter[str], temporary: Path, jobs: int, overrides: dict[str, str], spider: str
+    tasks: list[Task],
+    counts: Counter[str],
+    temporary: Path,
+    jobs: int,
+    overrides: dict[str, str],
+    spider: str,
+    meter: Meter,
 ) -> dict[str, int]:
     """Extract every article on ``jobs`` processes into ``temporary``; the pipelines' stats."""
-    from tqdm import tqdm
-
     from newsspider.output import JsonLinesExporter
 
     chunks = [tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK)]
@@ -322,16 +344,21 @@ def _run(
     with (
         temporary.open("wb") as file,
         ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(overrides, spider)) as pool,
-        tqdm(total=len(tasks), unit="article", desc="reextract", file=sys.stderr, disable=None) as bar,
+        meter.phase("extracting", len(tasks), "articles") as phase,
     ):
         exporter = JsonLinesExporter(file, encoding="utf-8")
         exporter.start_exporting()
-        for records, chunk_counts, chunk_stats in pool.map(_extract, chunks):  # in order: the output is deterministic
-            for record in records:
-                exporter.export_item(record)
+        editions = Editions(sites.get(spider))
+        # In order: the output is deterministic.
+        for chunk, (records, chunk_counts, chunk_stats) in zip(chunks, pool.map(_extract, chunks), strict=True):
+            for record, home in records:
+                if editions.take(record, home):
+                    exporter.export_item(record)
             counts.update(chunk_counts)
             stats.update(chunk_stats)
-            bar.update(CHUNK)
+            phase.update(len(chunk), f"{counts['records']:,} records")
+        for record in editions.kept(counts):
+            exporter.export_item(record)
         exporter.finish_exporting()
         file.flush()
         os.fsync(file.fileno())

@@ -24,6 +24,7 @@ from newsspider.exports.duplicates import DuplicateIndex
 from newsspider.exports.index import ObservationIndex, Position, matches
 from newsspider.exports.sources import LineReader, lines
 from newsspider.exports.versions import Reader
+from newsspider.meter import Meter, Phase
 
 FETCH = 1000  # chosen records read back per round (one query for those in the records table)
 
@@ -88,7 +89,7 @@ def _table(plan: Plan) -> Any:
     return PostgresStateStore(plan.table_uri, retry_for=0)
 
 
-def observe(plan: Plan, index: ObservationIndex, reader: Reader, built: Built) -> None:
+def observe(plan: Plan, index: ObservationIndex, reader: Reader, built: Built, phase: Phase) -> None:
     """Pass 1: every record of every source into the index."""
     for source, path in enumerate(plan.files):
         for offset, raw in lines(path):
@@ -96,6 +97,7 @@ def observe(plan: Plan, index: ObservationIndex, reader: Reader, built: Built) -
             if record is not None:
                 built.read += 1
                 index.add(record, source, offset, matches(record, plan.since, plan.sections, plan.languages))
+            phase.update(len(raw), f"{built.read:,} records")
     if plan.table_uri:
         store = _table(plan)
         try:
@@ -105,6 +107,7 @@ def observe(plan: Plan, index: ObservationIndex, reader: Reader, built: Built) -
                         built.read += 1
                         keep = matches(record, plan.since, plan.sections, plan.languages)
                         index.add(record, len(plan.files) + n, version, keep)
+                    phase.update(0, f"{built.read:,} records")
         finally:
             store.close()
 
@@ -140,8 +143,10 @@ def chosen_records(plan: Plan, positions: Iterable[Position], reader: Reader) ->
             store.close()
 
 
-def build(plan: Plan, scratch: Path, target: Path) -> Built:
-    """The snapshot's files under ``target/data`` (``target`` being the building folder)."""
+def build(plan: Plan, scratch: Path, target: Path, meter: Meter | None = None) -> Built:
+    """The snapshot's files under ``target/data`` (``target`` being the building folder), each pass
+    shown on ``meter``."""
+    meter = meter or Meter("export", 0)
     built = Built()
     reader = Reader()
     index = ObservationIndex(scratch / "index.sqlite3", plan.memory_mb)
@@ -150,36 +155,56 @@ def build(plan: Plan, scratch: Path, target: Path) -> Built:
     processes = 1 if len(os.sched_getaffinity(0)) > 1 else 0
     sketches = DuplicateIndex(folder=scratch, processes=processes) if plan.duplicates else None
     try:
-        observe(plan, index, reader, built)
-        starts = array("q")  # the first row of each article (all versions: an article's rows are adjacent)
-        latest: dict[str, Any] | None = None
-        for record in chosen_records(plan, index.chosen(plan.all_versions), reader):
-            if latest is None or (record.get("site"), record["articleId"]) != (latest.get("site"), latest["articleId"]):
-                if latest is not None and sketches is not None:
-                    sketches.add(latest)  # an article is compared in its latest version
-                starts.append(staged.count)
-            latest = record
-            staged.add(formats.row(record))
-            built.sites[record.get("site") or ""] += 1
-            built.sections[record.get("section") or ""] += 1
-            built.languages[record.get("inLanguage") or ""] += 1
-            built.months[(record.get("datePublished") or "")[:7]] += 1
-        if latest is not None and sketches is not None:
-            sketches.add(latest)
-        staged.close()
+        with meter.phase("reading", sum(p.stat().st_size for p in plan.files), "B") as phase:
+            observe(plan, index, reader, built, phase)
+        with meter.phase("staging rows", unit="rows") as phase:
+            starts = _stage(plan, index, reader, staged, sketches, built, phase)
         built.rows, built.articles = staged.count, len(starts)
         starts.append(staged.count)
-        marks = sketches.marks() if sketches is not None else {}
+        with meter.phase("marking duplicates", built.articles, "articles") as phase:
+            marks = sketches.marks() if sketches is not None else {}
+            phase.update(built.articles, f"{len(marks):,} duplicates")
         firsts = staged.articles({starts[first] for first in marks.values()})
         duplicate_of = {
             row: firsts[starts[first]] for copy, first in marks.items() for row in range(starts[copy], starts[copy + 1])
         }
         built.duplicates = len(duplicate_of)
         if built.rows:
-            built.files = staged.finish(target, plan.fmt, "train", duplicate_of)
+            with meter.phase("writing", built.rows, "rows") as phase:
+                built.files = staged.finish(target, plan.fmt, "train", duplicate_of, phase.update)
     finally:
         staged.close()
         index.close()
         if sketches is not None:
             sketches.close()
     return built
+
+
+def _stage(
+    plan: Plan,
+    index: ObservationIndex,
+    reader: Reader,
+    staged: formats.StagedRows,
+    sketches: DuplicateIndex | None,
+    built: Built,
+    phase: Phase,
+) -> array:
+    """Pass 2: the chosen records staged as rows and sketched; the first row of each article."""
+    starts = array("q")  # the first row of each article (all versions: an article's rows are adjacent)
+    latest: dict[str, Any] | None = None
+    for record in chosen_records(plan, index.chosen(plan.all_versions), reader):
+        if latest is None or (record.get("site"), record["articleId"]) != (latest.get("site"), latest["articleId"]):
+            if latest is not None and sketches is not None:
+                sketches.add(latest)  # an article is compared in its latest version
+            starts.append(staged.count)
+        latest = record
+        staged.add(formats.row(record))
+        built.sites[record.get("site") or ""] += 1
+        built.sections[record.get("section") or ""] += 1
+        built.languages[record.get("inLanguage") or ""] += 1
+        built.months[(record.get("datePublished") or "")[:7]] += 1
+        phase.update(1, f"{len(starts):,} articles")
+    if latest is not None and sketches is not None:
+        sketches.add(latest)
+    staged.close()
+    return starts

@@ -13,6 +13,7 @@ from newsspider import config, sites
 from newsspider.errors import BadInput, StateError, Unreachable
 from newsspider.exports import card, sources, target
 from newsspider.exports.build import Plan, build
+from newsspider.meter import Meter
 
 
 def _day(text: str) -> str:
@@ -147,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     destination = args.output or Path("output") / f"{'+'.join(_spiders(args.spider))}-dataset"
     try:
         plan, names, left_out = _plan(args)
+        settings = config.project_settings(config.command_line_settings(args.set))
+        meter = Meter("export", config.setting(settings, "NEWSSPIDER_PROGRESS_INTERVAL"))
         target.check(destination)
     except (BadInput, Unreachable) as exc:
         return _fail(str(exc), exc.exit_status)
@@ -159,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         return _fail(f"-o {destination}: cannot build the snapshot beside it ({exc.strerror or exc})", 2)
     try:
-        built = build(plan, building / target.SCRATCH, building)
+        built = build(plan, building / target.SCRATCH, building, meter)
         if built.rows:
             command = "python -m newsspider export " + " ".join(
                 shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from io import BytesIO
 from itertools import islice
 from pathlib import Path
@@ -123,9 +124,17 @@ class StagedRows:
                         found[n] = (record["site"], record["articleId"])
         return found
 
-    def finish(self, target: Path, fmt: str, split: str, duplicate_of: dict[int, First]) -> list[Path]:
+    def finish(
+        self,
+        target: Path,
+        fmt: str,
+        split: str,
+        duplicate_of: dict[int, First],
+        written: Callable[[int], None] = lambda rows: None,
+    ) -> list[Path]:
         """The final files under ``target/data``, with ``duplicateOf`` filled in: ``<split>.jsonl``,
-        or ``<split>-0000n-of-0000N.parquet`` (zstd, row groups of :data:`ROW_GROUP` rows)."""
+        or ``<split>-0000n-of-0000N.parquet`` (zstd, row groups of :data:`ROW_GROUP` rows);
+        ``written`` is told of the rows as they are written."""
         (target / "data").mkdir(parents=True, exist_ok=True)
         if fmt == "jsonl":
             path = target / "data" / f"{split}.jsonl"
@@ -138,10 +147,13 @@ class StagedRows:
                         marks = {"duplicateOf": article_id, "duplicateOfSite": site}
                         line = line[: -len(null)] + json.dumps(marks, ensure_ascii=False).encode()[1:] + b"\n"
                     out.write(line)
+                    written(1)
             return [path]
-        return self._parquet(target / "data", split, duplicate_of)
+        return self._parquet(target / "data", split, duplicate_of, written)
 
-    def _parquet(self, folder: Path, split: str, duplicate_of: dict[int, First]) -> list[Path]:
+    def _parquet(
+        self, folder: Path, split: str, duplicate_of: dict[int, First], written: Callable[[int], None]
+    ) -> list[Path]:
         # Arrow's own JSON parser, given one row group's lines at a time, types the rows by SCHEMA
         # (about five times faster than building tables from Python dicts; its streaming reader
         # reads hundreds of MB ahead, so the lines are handed over in bounded chunks instead).
@@ -164,6 +176,7 @@ class StagedRows:
                         values = pa.array([mark[part] for mark in marks], type=_text)
                         table = table.set_column(column, SCHEMA.field(FIELDS[column]), values)
                     writer.write_table(table.cast(SCHEMA), row_group_size=ROW_GROUP)  # not-null flags as SCHEMA
+                    written(table.num_rows)
         finally:
             writer.close()
         return paths

@@ -71,6 +71,7 @@ class CrawlState:
         self._emitted_this_run: set[str] = set()
         self._discovered: dict[str, str] = {}
         self._unexpanded: dict[str, tuple[str, bool]] = {}
+        self._superseded: set[str] = set()
         started = utc_now()
         store.lock(self.spider_name, RunHolder.this_process(self.run_id, started))
         for run in store.unfinished_runs(self.spider_name):
@@ -191,6 +192,10 @@ class CrawlState:
         """A related link the crawl follows; it stays in the frontier until its article is emitted."""
         self._discovered.setdefault(article_id, url)
 
+    def note_superseded(self, article_id: str) -> None:
+        """A link whose article is kept under another id (another edition's page): it leaves the frontier."""
+        self._superseded.add(article_id)
+
     def note_related_followed(self, article_id: str, url: str, followed: bool) -> None:
         """Whether an article's related list was followed; one that was not (too many hops from a
         listing) is fetched again by a run that finds the article on a listing, to follow it then."""
@@ -206,11 +211,14 @@ class CrawlState:
         hands over the record whose related list they came from: once that record is in the output
         (and so held by the next run, which will not fetch it again), its links must already be in
         the frontier, and a related list left unfollowed must be known as such."""
-        if self.error is not None or not (self._discovered or self._unexpanded):
+        if self.error is not None or not (self._discovered or self._unexpanded or self._superseded):
             return
         discovered, self._discovered = self._discovered, {}
         unexpanded, self._unexpanded = self._unexpanded, {}
-        changes = StateChanges(emitted={}, fetched={}, discovered=discovered, unexpanded=unexpanded)
+        superseded, self._superseded = self._superseded, set()
+        changes = StateChanges(
+            emitted={}, fetched={}, discovered=discovered, unexpanded=unexpanded, superseded=superseded
+        )
         try:
             self.store.apply(self.spider_name, changes, utc_now())
         except StateError as exc:

@@ -1,7 +1,8 @@
 """One progress line at a steady interval (``NEWSSPIDER_PROGRESS_INTERVAL`` seconds; 0: none): pages,
 records, failures by kind, the queue, the rate, and what is known to be left (sitemap entries not yet
-requested). Logged at INFO, so it reaches cron mails and Scrapyd logs as a plain line; with the log in a
-file and a terminal on stderr, the line is redrawn in place there too.
+requested, and the listing pages ``max_pages`` still allows). Logged at INFO, so it reaches cron mails
+and Scrapyd logs as a plain line; with the log in a file and a terminal on stderr, the line is redrawn
+in place there too.
 """
 
 from __future__ import annotations
@@ -69,13 +70,22 @@ class Progress:
             return None
 
     @staticmethod
-    def _left(spider: Spider) -> int | None:
+    def _left(spider: Spider) -> dict[str, int]:
+        """What is known to be left: sitemap entries read and not yet requested, and at most how
+        many listing pages ``max_pages`` still allows."""
+        left = {}
         entries = getattr(spider, "_entries", None)
-        return len(entries) if entries else None
+        if entries:
+            left["sitemap entries"] = len(entries)
+        pages = spider.listing_pages_left() if hasattr(spider, "listing_pages_left") else None
+        if pages:
+            left["listing pages"] = pages
+        return left
 
 
-def progress_line(stats: dict[str, Any], queued: int | None, left: int | None, seconds: float) -> str:
-    """``progress: 343 pages, 320 records, failures robots 1, queue 12, 41.2 pages/s, ~120 sitemap entries left``."""
+def progress_line(stats: dict[str, Any], queued: int | None, left: dict[str, int], seconds: float) -> str:
+    """``progress: 343 pages, 320 records, failures robots 1, queue 12, 41.2 pages/s, ~120 sitemap entries
+    left, <= 6 listing pages left``."""
     pages = stats.get("response_received_count", 0)
     failures = {
         key[len(prefix) :]: value for prefix in FAILURES for key, value in stats.items() if key.startswith(prefix)
@@ -85,6 +95,8 @@ def progress_line(stats: dict[str, Any], queued: int | None, left: int | None, s
     if queued is not None:
         parts.append(f"queue {queued}")
     parts.append(f"{pages / seconds if seconds else 0.0:.1f} pages/s")
-    if left:
-        parts.append(f"~{left} sitemap entries left")
+    if "sitemap entries" in left:
+        parts.append(f"~{left['sitemap entries']} sitemap entries left")
+    if "listing pages" in left:
+        parts.append(f"<= {left['listing pages']} listing pages left")
     return "progress: " + ", ".join(parts)

@@ -149,6 +149,11 @@ def build_report(stats: dict[str, Any], **run: Any) -> dict[str, Any]:
             "feeds": _with_prefix(stats, "newsspider/feeds/"),
             "sitemaps": _with_prefix(stats, "newsspider/sitemaps/"),
         },
+        # Pages of the other edition read in the crawl's own instead, and those kept as its own failed.
+        "editions": {
+            "readInHomeEdition": stats.get("newsspider/pages/other_edition", 0),
+            "otherEditionKept": stats.get("newsspider/requests/article/other_edition_kept", 0),
+        },
         "stripped": _with_prefix(stats, "newsspider/clean/stripped/"),
         "extraction": {
             "generic": stats.get("newsspider/extraction/generic", 0),

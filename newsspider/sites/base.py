@@ -12,10 +12,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
-from typing import NamedTuple
-from urllib.parse import urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from newsspider.processors import site_date_text
+from newsspider.urls import join_url
 
 
 class ArticleUrl(NamedTuple):
@@ -106,6 +107,12 @@ class Site:
     feeds_on_pages: bool = False
     card_notes: str = ""  # what a dataset card says of the site's selection and its biases
     default_language: tuple[str, str] = ("zh-CN", "zh-TW")  # the simplified and traditional editions
+    # Where each edition has its own URL and so its own id (its own slug): how a URL tells the
+    # traditional edition (its path, decoded), and where a page names its article's page in the
+    # simplified and in the traditional edition (XPaths). A crawl keeps one edition: a page of the
+    # other that names its article's page in the crawl's own is read there instead.
+    traditional_path_re: re.Pattern[str] | None = None
+    edition_links: tuple[str, str] | None = None
 
     @property
     def host(self) -> str:
@@ -136,6 +143,27 @@ class Site:
     def start_urls(self, root: str | None = None) -> list[str]:
         """The default start URLs, on ``root`` (a mirror) or the site's own host."""
         return [f"{(root or self.root).rstrip('/')}{path}" for path in self.start_paths]
+
+    def is_traditional(self, url: str) -> bool:
+        """The URL (an article's, a listing's, a feed's) is of the traditional edition."""
+        parsed = self.parse_article_url(url)
+        if parsed is not None:
+            return parsed.traditional
+        return bool(self.traditional_path_re and self.traditional_path_re.search(unquote(urlsplit(url).path)))
+
+    def home_edition(self, page: Any, url: str, traditional_home: bool = False) -> str | None:
+        """The URL of the article's page in the home edition (simplified unless ``traditional_home``)
+        that ``page`` (a response or selector of the article page at ``url``) names, when the page is
+        of the other edition and names one under another id; ``None`` otherwise."""
+        parsed = self.parse_article_url(url)
+        if self.edition_links is None or parsed is None or parsed.traditional == traditional_home:
+            return None
+        for link in page.xpath(self.edition_links[int(traditional_home)]).getall():
+            home = join_url(url, link)
+            found = self.parse_article_url(home) if home else None
+            if found is not None and found.traditional == traditional_home and found.article_id != parsed.article_id:
+                return home
+        return None
 
     def start_kind(self, url: str, feed_hosts: frozenset[str] = frozenset()) -> str:
         """What a start URL most likely is, before it is fetched: ``article``, ``robots``,

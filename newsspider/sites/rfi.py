@@ -100,6 +100,14 @@ SITE_NAME_SUFFIX_RE = re.compile(r"\s*[-|–—]\s*(?:RFI|法广|法廣)(?:\s*[-
 # A figure's caption holds the caption and then the photo credit ("AFP - I-HWA CHENG"), one span each.
 IMAGE_CREDIT: tuple[str, ...] = ("figcaption > span + span",)
 
+# Each edition has its own slug, so its own id: the traditional edition's path, and where a page
+# names its article in each edition (the real article names its /tw/ page; its own is assumed alike).
+TRADITIONAL_PATH_RE = re.compile(r"^/tw(?:/|$)")
+EDITION_LINKS = (
+    "/html/head/link[@rel='alternate'][@hreflang='zh-Hans']/@href",
+    "/html/head/link[@rel='alternate'][@hreflang='zh-Hant']/@href",
+)
+
 # What the cleaning pipeline removes from the article wrapper, by kind.
 STRIP_SELECTORS: dict[str, list[str]] = {
     # The fields read beside the text: section label, title, date line, byline.
@@ -189,4 +197,6 @@ SITE = Site(
     byline=BYLINE,
     byline_name=BYLINE_NAME,
     image_credit=IMAGE_CREDIT,
+    traditional_path_re=TRADITIONAL_PATH_RE,
+    edition_links=EDITION_LINKS,
 )

@@ -31,8 +31,13 @@ class Failures:
             yield from self._pump()
 
     def _article_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        """The simplified page failed: try the traditional-Chinese mirror once before giving up."""
+        """The page failed: take the other edition's page that named it, else try the
+        traditional-Chinese mirror once before giving up."""
         request = failure.request
+        kept = self._other_edition_kept(request)
+        if kept is not None:
+            yield from self._first_in_line(kept)
+            return
         reason = failure_reason(failure)
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             # robots.txt, the offsite filter, a redirect loop or a size cap: the mirror would fare the same.
@@ -62,11 +67,14 @@ class Failures:
         if "listed_time" in meta:
             fallback.meta["listed_time"] = meta["listed_time"]
         # The same article as the page that failed: a duplicate filter keyed by article id must let it through.
-        fallback = fallback.replace(dont_filter=True)
+        yield from self._first_in_line(fallback.replace(dont_filter=True))
+
+    def _first_in_line(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
+        """Another page for an article whose page failed: first in line, within the queue's bound."""
         if self.reading_sitemaps and self._cluster is None:
-            self._backlog.appendleft(fallback)  # first in line, within the queue's bound
+            self._backlog.appendleft(request)
         else:
-            yield fallback
+            yield request
 
     def _failed(self, url: str, reason: str) -> None:
         """Articles this run could not fetch, for the run report."""

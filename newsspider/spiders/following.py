@@ -36,11 +36,16 @@ class Following:
             self._count("skipped/not_html")
             self._failed(response.url, "not_html")
             return
+        home = self._home_edition_of(response)
+        if home is not None:
+            yield from self._read_in_home_edition(response, *home)
+            return
         item = load_article(response, self.site)
         if item is None:
             self._count("skipped/not_article_url")
             return
         self._count("pages/article_ok")
+        self._home_edition_read(item.articleId)
         if self.crawl_state is not None:
             self.crawl_state.note_fetched(item.articleId, response.url)
         # Related links are noted in the crawl state before the record can be emitted, so that a

@@ -24,17 +24,33 @@ class Listings:
         held_streak: int = 0,
         previous_entries: tuple[str, ...] = (),
         start_url: str | None = None,
+        chain: str | None = None,
     ) -> scrapy.Request:
         self._count("requests/listing_page")
+        # A listing's pages form a chain (its first page's URL): its page in flight tells how many
+        # more it may fetch under max_pages, for the progress line.
+        chain = chain or url
+        self._listing_heads[chain] = page
         return scrapy.Request(
             url,
             callback=self.parse_listing,
             errback=self.listing_failed,
             cb_kwargs={"page": page, "held_streak": held_streak, "previous_entries": previous_entries},
-            meta={"page_kind": "listing", "start_url": start_url},
+            meta={"page_kind": "listing", "start_url": start_url, "listing_chain": chain},
         )
 
+    def listing_pages_left(self) -> int | None:
+        """At most how many listing pages are left to fetch, when ``max_pages`` bounds them."""
+        if not self.max_pages:
+            return None
+        return sum(self.max_pages - page + 1 for page in self._listing_heads.values())
+
+    def _listing_page_done(self, response: Response) -> None:
+        request = response.request
+        self._listing_heads.pop(request.meta.get("listing_chain") if request is not None else None, None)
+
     def listing_failed(self, failure: Failure) -> None:
+        self._listing_heads.pop(failure.request.meta.get("listing_chain"), None)
         reason = failure_reason(failure)
         self._count(f"listings/failed/{reason}")
         self.failed_listings.append({"url": failure.request.url, "reason": reason})
@@ -45,6 +61,7 @@ class Listings:
     def parse_listing(
         self, response: Response, page: int = 1, held_streak: int = 0, previous_entries: tuple[str, ...] = ()
     ) -> Iterator[scrapy.Request]:
+        self._listing_page_done(response)
         if not is_html(response):
             self._count("skipped/not_html")
             self._start_listing_gave_nothing(response, "not_html")
@@ -94,7 +111,8 @@ class Listings:
             return
         next_url = self._next_page(response)
         if next_url:
-            yield self._listing_request(next_url, page + 1, held_streak, tuple(ids))
+            chain = response.request.meta.get("listing_chain") if response.request is not None else None
+            yield self._listing_request(next_url, page + 1, held_streak, tuple(ids), chain=chain)
 
     def _advertised_feeds(self, response: TextResponse) -> Iterator[scrapy.Request]:
         """The RSS and Atom feeds a listing page names in its head, read as feeds are."""

@@ -24,7 +24,16 @@ class Seeding:
         if hasattr(self, "state"):
             # With JOBDIR, Scrapy pickles spider.state between pause and resume: what was requested
             # and how deep must survive with the request queue, or a resumed crawl loses links.
-            for name in ("requested_ids", "at_top", "depth", "unexpanded", "sitemaps", "entries", "sitemaps_seen"):
+            for name in (
+                "requested_ids",
+                "at_top",
+                "depth",
+                "unexpanded",
+                "sitemaps",
+                "entries",
+                "sitemaps_seen",
+                "edition_fallbacks",
+            ):
                 setattr(self, f"_{name}", self.state.setdefault(name, getattr(self, f"_{name}")))
         if not self.seeds_run():
             return  # a worker joining a run that another worker seeds
@@ -78,6 +87,7 @@ class Seeding:
 
     def parse_start(self, response: Response) -> Iterator[Any]:
         """A start URL that is no article: a feed, a sitemap or a listing, told by its content."""
+        self._listing_page_done(response)  # a start listing may turn out a feed or a sitemap
         body = response.body
         root = discovery.root_name(body)
         kind = response.meta.get("page_kind")

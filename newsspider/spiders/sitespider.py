@@ -16,6 +16,7 @@ from newsspider.extensions import CrawlState
 from newsspider.idset import IdSet
 from newsspider.sites import Site
 from newsspider.spiders.base import NewsSpider
+from newsspider.spiders.editions import Editions
 from newsspider.spiders.failures import Failures
 from newsspider.spiders.following import Following
 from newsspider.spiders.listings import Listings
@@ -23,7 +24,7 @@ from newsspider.spiders.seeding import Seeding
 from newsspider.spiders.sitemaps import SitemapPump
 
 
-class SiteSpider(Seeding, SitemapPump, Listings, Following, Failures, NewsSpider):
+class SiteSpider(Seeding, SitemapPump, Listings, Following, Editions, Failures, NewsSpider):
     """Category archives, feeds or sitemaps -> article pages -> their related articles, for the
     :class:`~newsspider.sites.Site` a subclass declares (``name`` and ``site``, nothing else).
 
@@ -56,11 +57,14 @@ class SiteSpider(Seeding, SitemapPump, Listings, Following, Failures, NewsSpider
         self._at_top = IdSet()  # ids reached from a listing, feed, sitemap or start URL (0 hops)
         self._depth: dict[str, int] = {}  # fewest related hops at which each other id was reached
         self._unexpanded: OrderedDict[str, list[str]] = OrderedDict()
+        # Home edition's article id -> the other edition's page that named it, kept if it fails.
+        self._edition_fallbacks: dict[str, str] = {}
         # Sitemaps are read lazily: child sitemaps to fetch, and entries of fetched ones not yet
         # requested, are turned into requests only while the queue has room (NEWSSPIDER_SITEMAP_QUEUE).
         self._sitemaps: deque[tuple[str, str | None]] = deque()  # (url, its index lastmod)
         self._entries: deque[tuple[str, datetime | None]] = deque()
         self._backlog: deque[scrapy.Request] = deque()  # related links waiting for room
+        self._listing_heads: dict[str, int] = {}  # listing chain -> the page of it in flight
         self._sitemap_in_flight = 0
         self._transit = 0  # requests the pump yielded that the scheduler has not received yet
         self._sitemaps_seen: set[str] = set()
@@ -105,6 +109,9 @@ class SiteSpider(Seeding, SitemapPump, Listings, Following, Failures, NewsSpider
         spider.allowed_domains = sorted({urlsplit(u).hostname for u in on_site})
         # Links are rewritten to the scheme the start URLs use for their host (http/https variants).
         spider.scheme_by_host = {urlsplit(u).hostname: urlsplit(u).scheme for u in on_site}
+        # Where editions have their own ids, the crawl keeps the edition its start URLs are in (the
+        # simplified one unless all are traditional).
+        spider.traditional_home = cls.site.edition_links is not None and all(map(cls.site.is_traditional, on_site))
         spider.site_roots = list(dict.fromkeys(f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in on_site))
         spider.discover = chosen("discover", spider._discover_arg)
         spider.max_pages = chosen("max_pages", spider._max_pages_arg)

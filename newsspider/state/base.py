@@ -54,13 +54,15 @@ class StateChanges:
     fetched: dict[str, tuple[str, str]]  # article id -> (url, when)
     discovered: dict[str, str]  # article id -> url, links to articles not held yet
     unexpanded: dict[str, tuple[str, bool]] = field(default_factory=dict)  # article id -> (url, flag)
+    # Links that leave the frontier unemitted: the same article, kept under another id (an edition's).
+    superseded: set[str] = field(default_factory=set)
 
     @classmethod
     def empty(cls) -> StateChanges:
         return cls(emitted={}, fetched={}, discovered={})
 
     def __bool__(self) -> bool:
-        return bool(self.emitted or self.fetched or self.discovered or self.unexpanded)
+        return bool(self.emitted or self.fetched or self.discovered or self.unexpanded or self.superseded)
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,8 @@ class PostgresStateStore(StateStore):
                     " ON CONFLICT DO NOTHING",
                     (spider, article_id, url, now, spider, article_id),
                 )
+            for article_id in sorted(changes.superseded):
+                db.execute("DELETE FROM frontier WHERE spider = %s AND article_id = %s", (spider, article_id))
 
         self._call(work)
 

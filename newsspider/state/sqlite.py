@@ -161,9 +161,8 @@ class SqliteStateStore(StateStore):
                 )
             # A link leaves the frontier when its article is emitted: a page fetched whose record
             # was then lost (a failed write, an invalid page) is tried again by the next run.
-            self.db.executemany(
-                "DELETE FROM frontier WHERE spider = ? AND article_id = ?", [(spider, a) for a in changes.emitted]
-            )
+            gone = [*changes.emitted, *sorted(changes.superseded)]
+            self.db.executemany("DELETE FROM frontier WHERE spider = ? AND article_id = ?", [(spider, a) for a in gone])
 
     @_named_errors
     def frontier(self, spider: str) -> dict[str, str]:

@@ -134,7 +134,12 @@ class RfiPages:
             *(f'<meta property="article:tag" content="{t[script]}">' for t in article.tags),
             f'<meta name="description" content="{lead}">',
             f'<link rel="alternate" hreflang="{LANG_TAGS[script]}" href="{url}">',
-            f'<link rel="alternate" hreflang="{LANG_TAGS[1 - script]}" href="{other}">',
+            # An article of the traditional edition alone names no simplified page.
+            *(
+                [f'<link rel="alternate" hreflang="{LANG_TAGS[1 - script]}" href="{other}">']
+                if article.kind != "tw_only"
+                else []
+            ),
             self._json_ld(article, script, url, published, modified),
         ]
         main = (
