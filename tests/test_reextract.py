@@ -273,3 +273,44 @@ def test_an_archive_without_article_pages_fails(tmp_path: Path) -> None:
     result = reextract(tmp_path / "warc", "-o", tmp_path / "out.jsonl")
     assert result.returncode == 3, result.stderr
     assert "Run failed: the archive holds no article page" in result.stderr
+
+
+def test_extraction_hands_over_a_bounded_window_and_keeps_the_order() -> None:
+    """pool.map would hand every chunk over at once: on many cores the records of fast workers pile
+    up in memory behind the writer. At most ``window`` chunks are out, and results come in order."""
+    from concurrent.futures import Future
+
+    from newsspider.archive.reextract import in_order
+
+    class Pool:
+        def __init__(self) -> None:
+            self.out = 0  # handed over, their result not yet taken
+            self.most = 0
+
+        def submit(self, work, item) -> Future:
+            pool = self
+            pool.out += 1
+            pool.most = max(pool.most, pool.out)
+
+            class Taken(Future):
+                def result(self, timeout=None):
+                    pool.out -= 1
+                    return super().result(timeout)
+
+            future = Taken()
+            future.set_result(work(item))
+            return future
+
+    pulled = []
+
+    def items():
+        for n in range(50):
+            pulled.append(n)
+            yield n
+
+    pool = Pool()
+    taken = []
+    for item, result in in_order(pool, lambda n: n * n, items(), 4):
+        assert len(pulled) <= len(taken) + 5  # the items are read as the window moves, not all first
+        taken.append((item, result))
+    assert taken == [(n, n * n) for n in range(50)] and pool.most == 4

@@ -17,9 +17,11 @@ import json
 import os
 import sys
 import time
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -294,7 +296,7 @@ def _run(
     """Extract every article on ``jobs`` processes into ``temporary``; the pipelines' stats."""
     from newsspider.output import JsonLinesExporter
 
-    chunks = [tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK)]
+    chunks = (tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK))
     stats: Counter[str] = Counter()
     with (
         temporary.open("wb") as file,
@@ -304,8 +306,7 @@ def _run(
         exporter = JsonLinesExporter(file, encoding="utf-8")
         exporter.start_exporting()
         editions = Editions(sites.get(spider))
-        # In order: the output is deterministic.
-        for chunk, (records, chunk_counts, chunk_stats) in zip(chunks, pool.map(_extract, chunks), strict=True):
+        for chunk, (records, chunk_counts, chunk_stats) in in_order(pool, _extract, chunks, 2 * jobs):
             for record, home in records:
                 if editions.take(record, home):
                     exporter.export_item(record)
@@ -318,6 +319,22 @@ def _run(
         file.flush()
         os.fsync(file.fileno())
     return dict(stats)
+
+
+def in_order(
+    pool: Executor, work: Callable[[Any], Any], items: Iterable[Any], window: int
+) -> Iterator[tuple[Any, Any]]:
+    """``(item, work(item))`` in the items' order (the output is deterministic), with at most
+    ``window`` items handed over and not yet taken: ``pool.map`` hands all over at once, and the
+    results of fast workers would pile up in memory behind a slower writer."""
+    items = iter(items)
+    pending: deque[tuple[Any, Future]] = deque((item, pool.submit(work, item)) for item in islice(items, window))
+    while pending:
+        item, future = pending.popleft()
+        result = future.result()
+        for following in islice(items, 1):
+            pending.append((following, pool.submit(work, following)))
+        yield item, result
 
 
 def _alarms(counts: Counter[str], stats: dict[str, int], unknown: list[Damaged], settings: Settings) -> list[str]:
