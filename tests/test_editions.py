@@ -108,6 +108,17 @@ def test_the_other_editions_page_is_kept_when_its_home_page_fails(sample: Sample
     assert crawl.crawler.stats.get_value("newsspider/articles/unreachable") == 1
 
 
+def test_a_page_naming_a_home_page_that_already_failed_is_kept(sample: SampleSite) -> None:
+    crawl = spider()
+    article = sample.articles[both_editions(sample)]
+    home = Request(BASE + article.path(), meta={"via": "sitemap", "depth_hops": 0})
+    failure = Failure(HttpError(HtmlResponse(url=home.url, status=404, body=b"", request=home)))
+    failure.request = home
+    assert list(crawl.article_failed(failure)) == []  # given up: no page of the other edition named it yet
+    (item, *_) = crawl.parse_article(page(sample, article.article_id, traditional=True))
+    assert item.articleId == article.article_id_in(1)
+
+
 def test_no_fallback_is_left_once_the_home_page_gave_its_record(sample: SampleSite) -> None:
     crawl = spider()
     article = sample.articles[both_editions(sample)]

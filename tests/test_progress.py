@@ -38,13 +38,18 @@ def test_a_crawl_shows_its_progress_line(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "out.report.json").read_text("utf-8"))
     assert int(lines[-1][2]) == records == report["records"]["emitted"]
     assert int(lines[-1][1]) == report["pagesRequested"]["responses"]
+    # Its failures are the report's (the listing links one article robots.txt forbids).
+    failures = dict(part.rsplit(" ", 1) for part in lines[-1][3].split(", ")) if lines[-1][3] != "none" else {}
+    assert {k: int(v) for k, v in failures.items()} == report["failures"]["byReason"] == {"robots": 1}
 
 
 def test_the_line_names_failures_by_kind_and_what_is_left() -> None:
     stats = {"response_received_count": 10, "newsspider/output/records": 7, "newsspider/articles/failed/http_404": 2}
+    stats["newsspider/articles/ignored/robots"] = 1
     line = progress_line(stats, queued=3, left={"sitemap entries": 120, "listing pages": 6}, seconds=2.0)
     assert line == (
-        "progress: 10 pages, 7 records, failures http_404 2, queue 3, 5.0 pages/s, ~120 sitemap entries left, "
-        "<= 6 listing pages left"
+        "progress: 10 pages, 7 records, failures http_404 2, robots 1, queue 3, 5.0 pages/s, "
+        "~120 sitemap entries left, <= 6 listing pages left"
     )
-    assert progress_line(stats, queued=None, left={}, seconds=0.0).endswith("failures http_404 2, 0.0 pages/s")
+    line = progress_line(stats, queued=None, left={}, seconds=0.0)
+    assert line.endswith("failures http_404 2, robots 1, 0.0 pages/s")

@@ -13,9 +13,11 @@ import logging
 import sys
 from typing import Any
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newsspider.commands.startlog import StartLog
 from newsspider.errors import RunRefused
 from newsspider.extensions import RunReport
 
@@ -28,16 +30,30 @@ class Command(ScrapyCrawlCommand):
     def short_desc(self) -> str:
         return "Run a spider; exit 2 on bad input, 3 if the run failed, 4 if the state is in use, 5 if a server is down"
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        # Before Scrapy's crawler process exists and logs its banner.
+        self.start_log = StartLog()
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        try:
+            self._run(args, opts)
+        finally:
+            self.start_log.release()  # a run that ended before it started still shows its log
+
+    def _run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
+            self.start_log.release()
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
         known = self.crawler_process.spider_loader.list()
         if args[0] not in known:  # Scrapy would end in a KeyError traceback
+            self.start_log.drop()
             print(f"newsspider: error: no spider {args[0]!r}; known: {', '.join(sorted(known))}", file=sys.stderr)
             self.exitcode = 2
             return
         crawler = self._create_crawler(args[0])
+        crawler.signals.connect(self.start_log.release, signal=signals.engine_started)
         refused: list[RunRefused] = []
 
         def started(task: Any) -> None:
@@ -51,6 +67,7 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.crawl(crawler, **opts.spargs).add_done_callback(started)
         self.crawler_process.start()
         if refused:
+            self.start_log.drop()
             print(f"newsspider: error: {refused[0]}", file=sys.stderr)
             if crawler.settings.get("LOG_FILE"):
                 logger.error("Run refused: %s", refused[0])

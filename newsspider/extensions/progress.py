@@ -20,7 +20,13 @@ from twisted.internet import task
 from newsspider import config
 
 logger = logging.getLogger(__name__)
-FAILURES = ("newsspider/articles/failed/", "newsspider/validate/dropped/", "newsspider/listings/failed/")
+# Pages that gave no record, by kind: as the report's failures (robots.txt, offsite and size caps included).
+FAILURES = (
+    "newsspider/articles/failed/",
+    "newsspider/articles/ignored/",
+    "newsspider/validate/dropped/",
+    "newsspider/listings/failed/",
+)
 
 
 class Progress:

@@ -27,8 +27,8 @@ class Editions:
         home = self.site.home_edition(response, response.url, self.traditional_home)
         url = canonical_url(home, self.scheme_by_host) if home else None
         parsed = self.site.parse_article_url(url) if url else None
-        if url is None or parsed is None or not self._on_site(url):
-            return None
+        if url is None or parsed is None or not self._on_site(url) or parsed.article_id in self._given_up:
+            return None  # a page this run could not have: this one is kept
         return url, parsed
 
     def _read_in_home_edition(self, response: Response, url: str, home: ArticleUrl) -> Iterator[scrapy.Request]:

@@ -77,8 +77,12 @@ class Failures:
             yield request
 
     def _failed(self, url: str, reason: str) -> None:
-        """Articles this run could not fetch, for the run report."""
+        """Articles this run could not fetch, for the run report (and for a page of another
+        edition that names one of them: it is kept, see editions.py)."""
         self.failed_articles.append({"url": url, "reason": reason})
+        parsed = self.site.parse_article_url(url)
+        if parsed is not None:
+            self._given_up.add(parsed.article_id)
 
     def _start_listing_gave_nothing(self, response: Response, reason: str) -> None:
         """A start listing that answered but listed no article: a failed listing, and a failed start.

@@ -72,6 +72,7 @@ class SiteSpider(Seeding, SitemapPump, Listings, Following, Editions, Failures, 
         self.reading_sitemaps = False
         self.seeds: list[str] = []  # what the run started from: a run whose seeds all fail has failed
         self.failed_articles: list[dict[str, str]] = []
+        self._given_up: set[str] = set()  # ids of the articles in failed_articles
         self.failed_listings: list[dict[str, str]] = []
         self.failed_starts: dict[str, str] = {}
         self.crawl_state: CrawlState | None = None  # set in start(), once the crawl's extensions exist
