@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\nCrawls are Scrapy's own: scrapy crawl bannedbook | rfi | news (see the README).")
         return 0
     if not argv or argv[0] not in COMMANDS:
-        print(USAGE, file=sys.stderr)
+        what = f"unknown command {argv[0]!r}" if argv else "no command given"
+        known = ", ".join(COMMANDS)
+        print(f"newsspider: error: {what}; commands: {known} (--help says what each does)", file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[argv[0]][0])
     return module.main(argv[1:]) or 0

@@ -22,7 +22,7 @@ from newsspider.errors import BadInput
 from newsspider.historypage import page
 
 COVERED = ("headline", "articleBody", "datePublished")  # the fields a drift shows in first
-SPIDERS = (*sites.names(), "news")
+SPIDERS = sites.spider_names()
 
 
 def run_row(report: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             return 3
     else:
         print(table(rows))
-    print(
-        f"runs: {len(rows)} shown from {folder}" + (f"; {unreadable} unreadable" if unreadable else ""), file=sys.stderr
-    )
+    written = f" -> {args.html}" if args.html else ""
+    unread = f"; {unreadable} unreadable" if unreadable else ""
+    print(f"runs: {len(rows)} shown from {folder}{written}{unread}", file=sys.stderr)
     return 0 if not unreadable else 3

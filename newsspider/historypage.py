@@ -5,6 +5,7 @@ per run (drift shows as a falling line), failures per run, and the request rate,
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
@@ -12,10 +13,19 @@ WIDTH, HEIGHT, PAD = 640, 180, 36
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
 
+def nice_top(value: float) -> float:
+    """The y axis's top: 1, 2, 2.5 or 5 times a power of ten, at or above ``value`` (a short label
+    that no point rises above)."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if value <= m * power)
+
+
 def _chart(title: str, series: dict[str, list[float]], labels: list[str], percent: bool = False) -> str:
     """An SVG line chart of ``series`` (oldest run first) with a legend and the y range."""
     values = [v for points in series.values() for v in points]
-    top = 1.0 if percent else max(values or [0.0]) or 1.0
+    top = 1.0 if percent else nice_top(max(values or [0.0]))
     count = max(len(labels), 2)
 
     def x(i: int) -> float:
@@ -75,7 +85,7 @@ def page(spider: str, rows: list[dict[str, Any]], table_text: str) -> str:
         f"<title>newsspider runs: {escape(spider)}</title>"
         "<style>body{font-family:sans-serif;margin:2em}svg{display:block;margin:1em 0}"
         "pre{font-size:12px;background:#f6f6f6;padding:1em;overflow:auto}</style></head><body>"
-        f"<h1>Runs of {escape(spider)}</h1><p>{len(rows)} runs, oldest on the left.</p>"
+        f"<h1>Runs of {escape(spider)}</h1><p>{len(rows)} run{'' if len(rows) == 1 else 's'}, oldest on the left.</p>"
         + "".join(charts)
         + f"<h2>The runs, newest first</h2><pre>{escape(table_text)}</pre></body></html>\n"
     )

@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "urls",
         "idset",
         "meter",
+        "cli",
         "items",
         "processors",
         "cleaning",

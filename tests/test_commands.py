@@ -140,4 +140,37 @@ def test_help_lists_the_commands_and_each_explains_its_options() -> None:
     for name in COMMANDS:
         own = run(name, "--help")
         assert own.returncode == 0 and "usage:" in own.stdout and "-h, --help" in own.stdout, (name, own.stderr)
-    assert run().returncode == 2  # no command: the usage line on stderr
+        assert "``" not in own.stdout and ":class:" not in own.stdout, name  # plain text, not the docstring's markup
+        # Every option says what it is for.
+        lines = own.stdout.splitlines()
+        bare = [
+            line
+            for n, line in enumerate(lines)
+            if re.fullmatch(r"  (-\w, )?--[\w-]+( [A-Z_=]+)?", line)
+            and not (n + 1 < len(lines) and re.match(r" {10,}\S", lines[n + 1]))  # its help on the next line
+        ]
+        assert bare == [], (name, bare)
+    for args, said in (([], "no command given"), (["nope"], "unknown command 'nope'")):
+        result = run(*args)
+        assert result.returncode == 2 and result.stderr.startswith(f"newsspider: error: {said}; commands: demo, ")
+        assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["demo", "--articles", "0"], "argument --articles: expected a whole number >= 8, got '0'"),
+        (["demo", "--output", "/proc/none"], "--output /proc/none: cannot be written"),
+        (["demo", "--seed", "x"], "argument --seed: invalid int value: 'x'"),
+        (["serve", "--articles", "3"], "argument --articles: expected a whole number >= 8"),
+        (["cluster", "--workers", "0"], "argument --workers: expected a whole number >= 1"),
+        (["export", "--spider", "nope"], "argument --spider: invalid choice: 'nope'"),
+        (["export", "--since", "2024-13-01"], "argument --since: expected YYYY-MM-DD, got '2024-13-01'"),
+    ],
+)
+def test_a_bad_argument_to_a_command_is_one_line_naming_it(args: list[str], said: str) -> None:
+    command = [sys.executable, "-m", "newsspider", *args]
+    result = subprocess.run(command, cwd=PROJECT, env=subprocess_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"newsspider {args[0]}: error: {said}"), line

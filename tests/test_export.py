@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -112,6 +113,9 @@ def test_a_parquet_snapshot_has_each_article_once_in_its_latest_version_and_load
     for section, count in by_section.items():
         assert f"| {section} | {count} |" in card
     assert f"{len(rows)} rows" in card and "## License and source notes" in card
+    # Every field of the records is described, those defined once for several (articleId) too.
+    described = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", card, re.M))
+    assert all(described.get(field) for field in rows[0]), [f for f in rows[0] if not described.get(f)]
 
 
 def test_all_versions_and_filters_as_json_lines(two_runs) -> None:

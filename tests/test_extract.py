@@ -88,7 +88,12 @@ def test_a_warc_file_gives_a_record_per_article_page(tmp_path: Path) -> None:
         (["/no/such/page.html"], 2, "newsspider extract: error: no such file"),
         (["--site", "nosuchsite", "x.html"], 2, "newsspider extract: error:"),
         ([FIXTURES / "article-fragment.html"], 3, "give --url"),  # no URL on the page, none given
-        ([CORPUS / "front-page-20251130.html"], 3, "no record (no_article"),  # a front page holds no article
+        # A listing is no article by the site's URL rule, as in a crawl; read generically it holds none either.
+        ([CORPUS / "front-page-20251130.html"], 3, "no record (not_article_url"),
+        ([CORPUS.parent / "listing-tag-2020.html"], 3, "no record (not_article_url"),
+        (["--generic", CORPUS / "front-page-20251130.html"], 3, "no record (no_article"),
+        ([CORPUS], 2, f"newsspider extract: error: {CORPUS}: a folder"),
+        ([ARTICLE, "-o", "/proc/none/out.jsonl"], 3, "newsspider extract: error: -o /proc/none/out.jsonl: cannot be"),
         ([ARTICLE, "-s", 'NEWSSPIDER_SITE_SELECTORS={"nope": 1}'], 2, "NEWSSPIDER_SITE_SELECTORS"),
     ],
 )
@@ -97,3 +102,12 @@ def test_what_gives_no_record_says_why(args: list, status: int, says: str) -> No
     assert result.returncode == status, result.stderr
     assert says in result.stderr and "Traceback" not in result.stderr
     assert records == []
+
+
+def test_the_output_folder_is_made_as_a_crawls_is(tmp_path: Path) -> None:
+    result, _ = extract(ARTICLE, "-o", tmp_path / "new" / "folder" / "out.jsonl")
+    assert result.returncode == 0, result.stderr
+    (written,) = [
+        json.loads(line) for line in (tmp_path / "new" / "folder" / "out.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert written["articleId"] == RFI["articleId"]

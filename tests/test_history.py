@@ -82,6 +82,7 @@ def test_the_html_history_loads_and_its_plots_render_in_a_real_browser(two_crawl
     page = tmp_path / "runs.html"
     made = runs("--input", str(crawls.output), "--html", str(page))
     assert made.returncode == 0, made.stderr
+    assert made.stderr.strip().endswith(f" -> {page}")  # where the page went
     assert "http://" not in page.read_text("utf-8").replace('xmlns="http://www.w3.org/2000/svg"', "")  # self-contained
     dom = headless(browser, page, "--dump-dom")
     assert dom.returncode == 0 and "CONSOLE" not in dom.stderr and "Uncaught" not in dom.stderr, dom.stderr[-2000:]
@@ -93,3 +94,13 @@ def test_the_html_history_loads_and_its_plots_render_in_a_real_browser(two_crawl
         assert shot.returncode == 0, shot.stderr[-2000:]
     # Not blank: four plots and a table compress far worse than an empty page of the same size.
     assert page.with_suffix(".png").stat().st_size > 4 * blank.with_suffix(".png").stat().st_size
+
+
+def test_the_y_axis_ends_at_a_short_round_number_above_every_point() -> None:
+    from newsspider.history import run_row
+    from newsspider.historypage import nice_top, page
+
+    tops = [nice_top(v) for v in (1.68026, 320, 1, 0.03, 0)]
+    assert tops == [2, 500, 1, 0.05, 1.0]
+    one = run_row({"start": "2026-01-01T00:00:00Z", "end": "2026-01-01T00:00:01Z", "verdict": "ok"})
+    assert "<p>1 run, oldest on the left.</p>" in page("bannedbook", [one], "")

@@ -8,7 +8,6 @@ state's records table checked against the records the sample site expects.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -18,10 +17,11 @@ from pathlib import Path
 
 import redis
 
+from newsspider.cli import Parser, at_least
 from newsspider.cluster import local
 from newsspider.errors import StateError, Unreachable
 from newsspider.redact import redacted
-from newsspider.samplesite.generator import SampleSite
+from newsspider.samplesite.generator import MIN_ARTICLES, SampleSite
 from newsspider.samplesite.server import SampleServer
 from newsspider.state.postgres import PostgresStateStore
 
@@ -115,13 +115,15 @@ def run(workers: int, output: Path, queue: str | None, state: str | None, articl
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsspider cluster", description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser = Parser("cluster", __doc__)
+    parser.add_argument("--workers", type=at_least(1), default=2, help="worker processes (default 2)")
     parser.add_argument("--redis", metavar="URI", help="use this Redis instead of starting one")
     parser.add_argument("--postgres", metavar="URI", help="use this PostgreSQL database instead of starting one")
     parser.add_argument("--output", type=Path, default=Path("output"), help="folder for the workers' JSON Lines")
-    parser.add_argument("--articles", type=int, default=320)
-    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--articles", type=at_least(MIN_ARTICLES), default=320, help="the sample site's articles (default: 320)"
+    )
+    parser.add_argument("--seed", type=int, default=2024, help="the sample site's seed (default: 2024)")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")

@@ -29,6 +29,8 @@ def _field_rows() -> list[str]:
     schema = json.loads(resources.files("newsspider").joinpath("schemas/article.schema.json").read_text("utf-8"))
     rows = []
     for name, spec in schema["properties"].items():
+        if "description" not in spec and spec.get("$ref", "").startswith("#/$defs/"):
+            spec = schema["$defs"][spec["$ref"].rsplit("/", 1)[1]]  # a field that is its definition
         description = " ".join(spec.get("description", "").split()).replace("|", "\\|") or _FALLBACK.get(name, "")
         rows.append(f"| `{name}` | {description} |")
     rows.append(

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from newsspider import config, sites
+from newsspider.cli import Parser
 from newsspider.errors import BadInput, StateError, Unreachable
 from newsspider.exports import card, sources, target
 from newsspider.exports.build import Plan, build
@@ -119,11 +120,12 @@ def _fail(message: str, status: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsspider export", description=__doc__.splitlines()[0])
+    parser = Parser("export", __doc__)
     parser.add_argument(
         "--spider",
         action="append",
         default=[],
+        choices=[*sites.spider_names(), "all"],
         help="whose records (default bannedbook); repeatable, or 'all': one snapshot keyed by (site, articleId)",
     )
     parser.add_argument("--input", type=Path, help="the run outputs' folder (default: output/<spider>)")

@@ -36,7 +36,11 @@ from newsspider.sites import Site
 _PAGE_URL = etree.XPath("/html/head/link[@rel='canonical']/@href | /html/head/meta[@property='og:url']/@content")
 
 
-_HINTS = {"no_url": ": the page names no canonical or og:url; give --url", "no_article": ": no article body found"}
+_HINTS = {
+    "no_url": ": the page names no canonical or og:url; give --url",
+    "no_article": ": no article body found",
+    "not_article_url": ": the site's URL rule takes its URL for no article's (a listing?); --generic reads it anyway",
+}
 
 
 class _Crawler:
@@ -123,8 +127,10 @@ class Extractor:
         response = self.repair.process_response(response.request, response) if response.request else response
         if not isinstance(response, HtmlResponse):
             return None, "not_html"
+        if self.site is not None and self.site.parse_article_url(response.url) is None:
+            return None, "not_article_url"  # as the crawl, which never takes such a page for an article
         item = load_article(response, self.site) if self.site else None
-        if item is None:  # no site file, or not an article URL by its rule: the page read generically
+        if item is None:  # no site file: the page read generically
             downloaded = _downloaded(response)
             spider = self.site.name if self.site else "news"
             item = generic_article(response.text, response.url, self.site, self.strip_selectors, downloaded, spider)
@@ -158,9 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         overrides = config.command_line_settings(args.set)
         config.project_settings(overrides)  # a bad setting is refused before anything is read
-        missing = [str(f) for f in args.files if not f.is_file()]
-        if missing:
-            raise BadInput(f"no such file: {missing[0]}")
+        for path in args.files:
+            if path.is_dir():
+                raise BadInput(f"{path}: a folder; give the files in it")
+            if not path.is_file():
+                raise BadInput(f"no such file: {path}")
         if args.url and len(args.files) > 1:
             raise BadInput("--url names one page: give one file with it")
     except BadInput as exc:
@@ -168,7 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     counts: Counter[str] = Counter()
     extractors: dict[str | None, Extractor] = {}
-    out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        out = _open(args.output) if args.output else sys.stdout
+    except OSError as exc:
+        reason = exc.strerror or exc
+        print(f"newsspider extract: error: -o {args.output}: cannot be written ({reason})", file=sys.stderr)
+        return 3
     try:
         for path in args.files:
             for source, response, problem in pages(path, args.url):
@@ -192,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"extract: {records} record(s) from {sum(counts.values())} page(s) ({summary})", file=sys.stderr)
     damaged = sum(n for k, n in counts.items() if k.startswith("skipped/damaged/"))
     return 0 if records and not damaged else 3  # nothing read, or damage that may have cost a record
+
+
+def _open(path: Path) -> Any:
+    """The output file, its folder made as a crawl's output folder is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("w", encoding="utf-8")
 
 
 def _read(

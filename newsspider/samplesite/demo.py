@@ -10,7 +10,6 @@ and the demo keeps no crawl state.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -18,7 +17,9 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 
 from newsspider import config
-from newsspider.samplesite.generator import TEMPLATES, SampleSite
+from newsspider.cli import Parser, at_least
+from newsspider.output import probe_folder
+from newsspider.samplesite.generator import MIN_ARTICLES, TEMPLATES, SampleSite
 from newsspider.samplesite.server import SampleServer
 from newsspider.spiders.base import new_run_id
 
@@ -74,16 +75,25 @@ def run_demo(output_dir: Path, seed: int, articles: int, site_name: str = "banne
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsspider demo", description=__doc__.splitlines()[0])
+    parser = Parser("demo", __doc__)
     parser.add_argument(
-        "--output", type=Path, default=Path("output") / "demo", help="folder for the JSON Lines (default: output/demo)"
+        "--output",
+        type=Path,
+        default=Path("output") / "demo",
+        help="folder for the records, report, archive and log, in <output>/<spider>/ (default: output/demo)",
     )
     parser.add_argument(
         "--site", default="bannedbook", choices=TEMPLATES, help="the site imitated (default: bannedbook)"
     )
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--articles", type=int, default=320)
+    parser.add_argument("--seed", type=int, default=2024, help="the sample site's seed (default: 2024)")
+    parser.add_argument(
+        "--articles", type=at_least(MIN_ARTICLES), default=320, help="the sample site's articles (default: 320)"
+    )
     args = parser.parse_args(argv)
+    try:
+        probe_folder(args.output / TEMPLATES[args.site].spider)
+    except OSError as exc:
+        parser.error(f"--output {args.output}: cannot be written ({exc.strerror or exc})")
     return run_demo(args.output, args.seed, args.articles, args.site)
 
 

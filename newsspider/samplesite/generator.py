@@ -15,6 +15,8 @@ from newsspider.samplesite.templates.rfi import RfiTemplate
 
 TEMPLATES: dict[str, type[SiteTemplate]] = {"bannedbook": BannedbookTemplate, "rfi": RfiTemplate}
 SITEMAP_SIZE = 100  # articles per post sitemap (Yoast's default is 1000)
+# Every listed section needs two articles, whichever site is imitated.
+MIN_ARTICLES = max(2 * len(template.sections) for template in TEMPLATES.values())
 # "drifted-headline": the site moved its article title out of its usual element and dropped
 # og:title, the kind of template change the drift alarm exists for.
 # "drifted-template": a theme change renamed the entry container (section.story-text), moved the

@@ -15,7 +15,6 @@ site as RFI Chinese instead (its feeds ``/cn/rss`` and ``/cn/<section>/atom``, i
 
 from __future__ import annotations
 
-import argparse
 import json
 import socket
 import struct
@@ -27,8 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from newsspider.cli import Parser, at_least
 from newsspider.samplesite.faults import Answer, FaultPlan, challenge_answer
-from newsspider.samplesite.generator import SITEMAP_SIZE, TEMPLATES, VARIANTS, SampleSite
+from newsspider.samplesite.generator import MIN_ARTICLES, SITEMAP_SIZE, TEMPLATES, VARIANTS, SampleSite
 
 
 class SampleServer(ThreadingHTTPServer):
@@ -183,11 +183,13 @@ class _Discard:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsspider serve", description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser = Parser("serve", __doc__)
+    parser.add_argument("--port", type=at_least(0), default=8000, help="0 picks a free port (default: 8000)")
     parser.add_argument("--site", default="bannedbook", choices=TEMPLATES, help="the site imitated")
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--articles", type=int, default=320)
+    parser.add_argument("--seed", type=int, default=2024, help="the sample site's seed (default: 2024)")
+    parser.add_argument(
+        "--articles", type=at_least(MIN_ARTICLES), default=320, help="the sample site's articles (default: 320)"
+    )
     parser.add_argument("--sitemap-size", type=int, default=SITEMAP_SIZE, help="articles per post sitemap")
     parser.add_argument("--variant", default="real", choices=VARIANTS, help="drifted-headline: a broken template")
     parser.add_argument("--log", type=Path, help="append each requested path to this file")

@@ -7,7 +7,7 @@ from importlib import import_module
 from newsspider.errors import BadInput
 from newsspider.sites.base import ArticleUrl, Site
 
-__all__ = ["ArticleUrl", "Site", "get", "names"]
+__all__ = ["ArticleUrl", "Site", "get", "names", "spider_names"]
 
 # One entry per site file: adding a site is adding its module name here.
 SITE_MODULES: tuple[str, ...] = ("bannedbook", "rfi")
@@ -15,6 +15,11 @@ SITE_MODULES: tuple[str, ...] = ("bannedbook", "rfi")
 
 def names() -> tuple[str, ...]:
     return SITE_MODULES
+
+
+def spider_names() -> tuple[str, ...]:
+    """Every spider: one per site file, and ``news`` for the sites that have none."""
+    return (*SITE_MODULES, "news")
 
 
 def get(name: str) -> Site:
