@@ -19,6 +19,7 @@ next run would emit again.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -107,12 +108,20 @@ def repair_torn_tail(path: Path) -> Path | None:
     return aside
 
 
-def probe_folder(folder: Path) -> None:
+def probe_folder(folder: Path, keep: bool = True) -> None:
     """Create ``folder`` and write a temporary file in it; raises ``OSError``. Nothing is left behind
-    (bar the folder), so a run refused later by another check writes nothing."""
+    (bar the folder, and not even that without ``keep``: a folder only written to when all else
+    fails), so a run refused later by another check writes nothing."""
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile(dir=folder):
-        pass
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    finally:
+        if not keep:
+            for path in made:  # deepest first; one that was not made, or is no longer empty, stays
+                with contextlib.suppress(OSError):
+                    path.rmdir()
 
 
 class OutputError(OSError):

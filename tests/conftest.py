@@ -190,7 +190,14 @@ def files_outside_git(folder: Path) -> set[str] | None:
     if result.returncode != 0:
         return None
     lines = [line for line in result.stdout.splitlines() if line[:2] in ("??", "!!")]
-    return {line[3:] for line in lines if not CACHES & set(Path(line[3:]).parts)}
+    # git lists no empty folder: a run's output or state folder made and left empty is one too.
+    empty = {
+        f"{Path(root).relative_to(folder)}/"
+        for base in ("output", "state")
+        for root, dirs, files in os.walk(folder / base)
+        if not dirs and not files
+    }
+    return {line[3:] for line in lines if not CACHES & set(Path(line[3:]).parts)} | empty
 
 
 def pytest_sessionstart(session) -> None:

@@ -164,7 +164,10 @@ def test_help_lists_the_commands_and_each_explains_its_options() -> None:
         (["demo", "--seed", "x"], "argument --seed: invalid int value: 'x'"),
         (["serve", "--articles", "3"], "argument --articles: expected a whole number >= 8"),
         (["cluster", "--workers", "0"], "argument --workers: expected a whole number >= 1"),
-        (["export", "--spider", "nope"], "argument --spider: invalid choice: 'nope'"),
+        (
+            ["export", "--spider", "nope"],
+            "--spider nope: no such spider (bannedbook, rfi, news) and no folder output/nope",
+        ),
         (["export", "--since", "2024-13-01"], "argument --since: expected YYYY-MM-DD, got '2024-13-01'"),
     ],
 )

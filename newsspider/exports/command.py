@@ -74,6 +74,11 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, list[str], list[sources.Unfin
     skip_runs: dict[str, list[str]] = {}
     for spider in spiders:
         folder = args.input or Path("output") / spider
+        if not folder.is_dir() and spider not in sites.spider_names():
+            # Another spider of the project may have its outputs there; a typo has none.
+            raise BadInput(
+                f"--spider {spider}: no such spider ({', '.join(sites.spider_names())}) and no folder {folder}"
+            )
         uri = _state_uri(args.state, spider, overrides)
         table = uri if uri and sources.is_postgres(uri) else None
         statuses = sources.sqlite_run_statuses(uri, spider) if uri and not table else {}
@@ -125,7 +130,6 @@ def main(argv: list[str] | None = None) -> int:
         "--spider",
         action="append",
         default=[],
-        choices=[*sites.spider_names(), "all"],
         help="whose records (default bannedbook); repeatable, or 'all': one snapshot keyed by (site, articleId)",
     )
     parser.add_argument("--input", type=Path, help="the run outputs' folder (default: output/<spider>)")

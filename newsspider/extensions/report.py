@@ -80,7 +80,7 @@ class RunReport:
         """A report that could not be written at the end would leave the run without its account."""
         path = self._report_uri_path(spider)
         try:
-            probe_folder(path.parent)
+            probe_folder(path.parent, keep=False)  # the report goes there only when no feed is a file
         except OSError as exc:
             raise BadInput(
                 f"setting NEWSSPIDER_REPORT_URI={self.report_uri!r}: {path.parent} cannot be written ({exc.strerror})"
