@@ -166,3 +166,46 @@ def test_reextraction_keeps_the_other_editions_record_only_when_its_home_page_ga
     assert not editions.take({"articleId": "20240102-乙"}, "20240102-b")  # its simplified page gave nothing
     assert [r["articleId"] for r in editions.kept(counts)] == ["20240102-乙"]
     assert counts == Counter({"records": 2, "skipped/other_edition": 1})
+
+
+def stateful(tmp_path, frontier: dict[str, str] | None = None) -> RfiSpider:
+    """The rfi spider with a SQLite crawl state whose frontier holds ``frontier``."""
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    store.apply("rfi", StateChanges({}, {}, frontier or {}), "2024-01-01T00:00:00.000000Z")
+    store.close()
+    uri = f"sqlite:///{tmp_path}/s.sqlite3"
+    crawler = project_crawler(RfiSpider, NEWSSPIDER_STATE_ENABLED=True, NEWSSPIDER_STATE_URI=uri)
+    crawl = RfiSpider.from_crawler(crawler, start_urls=BASE + "/cn/")
+    crawl.crawl_state = crawler.get_extension(CrawlState)
+    return crawl
+
+
+def test_a_kept_page_of_the_other_edition_takes_its_home_pages_place_in_the_frontier(sample, tmp_path) -> None:
+    article = sample.articles[both_editions(sample)]
+    tw_id, tw_url = article.article_id_in(1), BASE + article.path(traditional=True)
+    crawl = stateful(tmp_path)
+    (home,) = crawl.parse_article(page(sample, article.article_id, traditional=True))
+    failure = Failure(HttpError(HtmlResponse(url=home.url, status=404, body=b"", request=home)))
+    failure.request = home
+    (kept,) = crawl.article_failed(failure)
+    assert kept.url == tw_url
+    # Until it is emitted, the article is the traditional page's to fetch; the failed page is no more.
+    assert crawl.crawl_state.frontier() == {tw_id: tw_url}
+    crawl.crawl_state.store.close()
+
+
+def test_which_edition_is_home_and_what_names_it() -> None:
+    # The same date and slug under the other edition's path is the same id: nothing to read instead.
+    url = BASE + "/tw/政治/20251130-t-dome"
+    html = f'<html><head><link rel="alternate" hreflang="zh-Hans" href="{BASE}/cn/政治/20251130-t-dome"></head></html>'
+    assert RFI.home_edition(HtmlResponse(url=url, body=html.encode(), encoding="utf-8"), url) is None
+    # Only a crawl all of whose start URLs are traditional keeps the traditional edition.
+    assert spider(BASE + "/tw/").traditional_home and not spider(f"{BASE}/cn/,{BASE}/tw/").traditional_home
+
+
+def test_the_report_counts_both_outcomes() -> None:
+    from newsspider.extensions.summary import build_report
+
+    stats = {"newsspider/pages/other_edition": 3, "newsspider/requests/article/other_edition_kept": 1}
+    run = {"spider": "rfi", "run_id": "r", "job": None, "started": "", "ended": "", "reason": "finished", "feeds": []}
+    assert build_report(stats, **run)["editions"] == {"readInHomeEdition": 3, "otherEditionKept": 1}

@@ -60,6 +60,8 @@ def test_a_report_that_cannot_be_read_is_named_and_the_rest_listed(tmp_path: Pat
     (tmp_path / "output" / "demo" / "rfi").mkdir(parents=True)
     refused = runs("--spider", "rfi", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.strip().endswith("(the demo's runs: --input output/demo/rfi)")
+    refused = runs("--spider", "rfi", "--input", "none", cwd=tmp_path)  # a folder given: no hint
+    assert refused.returncode == 2 and "demo's runs" not in refused.stderr
 
 
 def chromium() -> str:

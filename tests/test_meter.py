@@ -49,6 +49,14 @@ def test_plain_lines_come_at_the_interval_and_when_a_phase_ends() -> None:
     ]
 
 
+def test_what_is_left_is_the_rest_at_the_rate_so_far() -> None:
+    stream, clock = io.StringIO(), Clock()
+    with Meter("export", 5, stream, clock).phase("writing", 100, "rows") as phase:
+        clock.now = 10.0
+        phase.update(50)  # 5 rows/s: the other 50 take 10 s
+    assert stream.getvalue().splitlines()[0] == "export writing: 50 of 100 rows (50.0%), 5.0 rows/s, ~10 s left"
+
+
 def test_a_phase_without_a_total_counts_and_bytes_read_as_sizes() -> None:
     stream, clock = io.StringIO(), Clock()
     with Meter("export", 5, stream, clock).phase("staging rows", unit="rows") as phase:
@@ -61,7 +69,7 @@ def test_a_phase_without_a_total_counts_and_bytes_read_as_sizes() -> None:
         "export staging rows: 1,200 rows, done in 6.0 s",
         "export reading: 13.0 GB of 26.0 GB (50.0%), done in 0.0 s",
     ]
-    assert (amount(999, "B"), amount(1_500, "B"), amount(2_000_000, "B")) == ("999 B", "1.5 KB", "2.0 MB")
+    assert (amount(999, "B"), amount(1_000, "B"), amount(2_000_000, "B")) == ("999 B", "1.0 KB", "2.0 MB")
     assert (duration(0.25), duration(45), duration(720), duration(12_600)) == ("0.2 s", "45 s", "12 min", "3.5 h")
 
 
@@ -124,6 +132,12 @@ def test_reextract_and_export_report_each_phase_in_plain_lines(archived: dict, t
     assert phases == ["export reading", "export staging rows", "export marking duplicates", "export writing", "export"]
     assert f"export writing: {n} of {n} rows (100.0%), done in" in result.stderr
     assert f"export staging rows: {n} rows, done in" in result.stderr
+    assert f"export marking duplicates: {n} of {n} articles (100.0%), done in" in result.stderr
+    # Parquet is written a row group at a time: its rows are counted too.
+    args = ("export", "--input", folder, "--state", "none", "-o", tmp_path / "parquet")
+    result = subprocess.run(command(*args), cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"export writing: {n} of {n} rows (100.0%), done in" in result.stderr
 
 
 def test_on_a_terminal_reextract_draws_its_bars(archived: dict, tmp_path: Path) -> None:

@@ -106,6 +106,27 @@ def test_the_listing_pages_max_pages_still_allows_are_known_while_a_listing_is_r
     assert make_spider(start_urls=BASE + "/").listing_pages_left() is None  # no bound, no estimate
 
 
+def test_a_listing_that_failed_or_turned_out_a_feed_has_no_pages_left():
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    from newsspider.extensions.progress import Progress
+
+    spider = make_spider(start_urls=BASE + "/", max_pages="3")
+    request = spider._listing_request(BASE + "/bnews/worldnews/", page=1)
+    assert Progress._left(spider) == {"listing pages": 3}  # what the progress line shows
+    failure = Failure(HttpError(HtmlResponse(url=request.url, status=500, body=b"", request=request)))
+    failure.request = request
+    spider.listing_failed(failure)
+    assert spider.listing_pages_left() == 0 and Progress._left(spider) == {}
+    # A start URL that looks like a listing is read as what it is: this one is a feed, with no pages.
+    start = spider._seed(BASE + "/bnews/comments/", "listing")
+    assert spider.listing_pages_left() == 3
+    rss = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+    list(start.callback(HtmlResponse(url=start.url, body=rss, request=start)))
+    assert spider.listing_pages_left() == 0
+
+
 @pytest.mark.parametrize(
     ("section", "page", "day"),
     [

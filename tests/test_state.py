@@ -46,6 +46,24 @@ def test_frontier_holds_links_until_their_article_is_emitted(tmp_path):
     # Kept under another id (another edition's page): the link leaves as the other joins, in one batch.
     store.apply("s", StateChanges({}, {}, {"4": URL.format(4)}, superseded={"3"}), now)
     assert store.frontier("s") == {"4": URL.format(4)}
+    superseded_alone = StateChanges({}, {}, {}, superseded={"4"})
+    assert superseded_alone  # a batch of nothing else is still one to write
+    store.apply("s", superseded_alone, now)
+    assert store.frontier("s") == {}
+
+
+def test_a_superseded_link_alone_leaves_the_frontier_through_the_crawl_state(tmp_path):
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    store.apply("bannedbook", StateChanges({}, {}, {"7": URL.format(7)}), "2024-01-01T00:00:00.000000Z")
+    store.close()
+    state = crawl_state(tmp_path)
+    state.note_superseded("7")
+    state.commit_discovered()
+    assert state.frontier() == {}
+    state.note_discovered("7", URL.format(7))
+    state.commit_discovered()  # found again later: the earlier batch's superseding is spent
+    assert state.frontier() == {"7": URL.format(7)}
+    state.store.close()
 
 
 def test_runs_killed_and_settled(tmp_path):
