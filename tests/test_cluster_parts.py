@@ -211,8 +211,9 @@ def test_a_superseded_link_leaves_the_postgresql_frontier_as_its_other_page_join
     opened.apply(
         "bannedbook", StateChanges({}, {}, {"tw": "https://example.org/tw", "x": "https://example.org/x"}), now
     )
-    opened.apply("bannedbook", StateChanges({}, {}, {"cn": "https://example.org/cn"}, superseded={"tw"}), now)
+    opened.apply("bannedbook", StateChanges({}, {}, {"cn": "https://example.org/cn"}, superseded={"tw": "cn"}), now)
     assert opened.frontier("bannedbook") == {"x": "https://example.org/x", "cn": "https://example.org/cn"}
+    assert opened.get("bannedbook", ["tw"])["tw"].kept_as == "cn"  # later runs know the link for that article
     opened.close()
 
 

@@ -209,3 +209,26 @@ def test_the_report_counts_both_outcomes() -> None:
     stats = {"newsspider/pages/other_edition": 3, "newsspider/requests/article/other_edition_kept": 1}
     run = {"spider": "rfi", "run_id": "r", "job": None, "started": "", "ended": "", "reason": "finished", "feeds": []}
     assert build_report(stats, **run)["editions"] == {"readInHomeEdition": 3, "otherEditionKept": 1}
+
+
+def test_a_later_run_does_not_fetch_again_a_page_an_earlier_one_read_in_the_home_edition(sample, tmp_path) -> None:
+    from newsspider.state import Emission
+
+    article = sample.articles[both_editions(sample)]
+    tw_id, tw_url = article.article_id_in(1), BASE + article.path(traditional=True)
+    first = stateful(tmp_path, {tw_id: tw_url})
+    list(first.parse_article(page(sample, article.article_id, traditional=True)))  # read in /cn/ instead
+    first.crawl_state.store.close()
+    # The /cn/ page is not held yet (its record was never written): the /tw/ link is followed again.
+    again = stateful(tmp_path)
+    assert [r.url for r in again._follow_article(tw_url, "related", 1)] == [tw_url]
+    again.crawl_state.store.close()
+    # Once it is held, a later run meeting the /tw/ link asks for nothing.
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    held = Emission(article.article_id, BASE + article.path(), "sha256:" + "a" * 64, 1)
+    store.apply("rfi", StateChanges({article.article_id: held}, {}, {}), "2024-01-02T00:00:00.000000Z")
+    store.close()
+    later = stateful(tmp_path)
+    assert list(later._follow_article(tw_url, "sitemap", 0)) == []
+    assert later.crawler.stats.get_value("newsspider/links/other_edition_held") == 1
+    later.crawl_state.store.close()

@@ -44,9 +44,10 @@ def test_frontier_holds_links_until_their_article_is_emitted(tmp_path):
     store.apply("s", StateChanges({"2": emission("2")}, {}, {}), now)
     assert store.frontier("s") == {"3": URL.format(3)}
     # Kept under another id (another edition's page): the link leaves as the other joins, in one batch.
-    store.apply("s", StateChanges({}, {}, {"4": URL.format(4)}, superseded={"3"}), now)
+    store.apply("s", StateChanges({}, {}, {"4": URL.format(4)}, superseded={"3": "4"}), now)
     assert store.frontier("s") == {"4": URL.format(4)}
-    superseded_alone = StateChanges({}, {}, {}, superseded={"4"})
+    assert store.get("s", ["3"])["3"].kept_as == "4" and store.get("s", ["3"])["3"].version == 0
+    superseded_alone = StateChanges({}, {}, {}, superseded={"4": "5"})
     assert superseded_alone  # a batch of nothing else is still one to write
     store.apply("s", superseded_alone, now)
     assert store.frontier("s") == {}
@@ -57,7 +58,7 @@ def test_a_superseded_link_alone_leaves_the_frontier_through_the_crawl_state(tmp
     store.apply("bannedbook", StateChanges({}, {}, {"7": URL.format(7)}), "2024-01-01T00:00:00.000000Z")
     store.close()
     state = crawl_state(tmp_path)
-    state.note_superseded("7")
+    state.note_superseded("7", "70")
     state.commit_discovered()
     assert state.frontier() == {}
     state.note_discovered("7", URL.format(7))
@@ -167,3 +168,26 @@ def test_a_corrupt_state_says_how_to_recover(tmp_path):
     path.write_bytes(b"garbage" * 1000)
     with pytest.raises(StateError, match=r"s\.sqlite3: the file is corrupt .*move it aside .*fresh state"):
         SqliteStateStore(path)
+
+
+def test_a_state_written_before_kept_as_existed_opens_and_gains_it(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE articles (spider TEXT NOT NULL, article_id TEXT NOT NULL, canonical_url TEXT,"
+        " content_hash TEXT, version INTEGER NOT NULL DEFAULT 0, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,"
+        " last_fetched TEXT, first_emitted TEXT, unexpanded INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (spider, article_id))"
+    )
+    old.execute(
+        "INSERT INTO articles (spider, article_id, version, first_seen, last_seen) VALUES ('s', '1', 1, 'a', 'b')"
+    )
+    old.commit()
+    old.close()
+    store = SqliteStateStore(path)
+    assert store.get("s", ["1"])["1"].kept_as is None and store.get("s", ["1"])["1"].version == 1
+    store.apply("s", StateChanges({}, {}, {}, superseded={"2": "1"}), "2024-01-01T00:00:00.000000Z")
+    assert store.get("s", ["2"])["2"].kept_as == "1"
+    store.close()

@@ -71,7 +71,7 @@ class CrawlState:
         self._emitted_this_run: set[str] = set()
         self._discovered: dict[str, str] = {}
         self._unexpanded: dict[str, tuple[str, bool]] = {}
-        self._superseded: set[str] = set()
+        self._superseded: dict[str, str] = {}
         started = utc_now()
         store.lock(self.spider_name, RunHolder.this_process(self.run_id, started))
         for run in store.unfinished_runs(self.spider_name):
@@ -192,9 +192,16 @@ class CrawlState:
         """A related link the crawl follows; it stays in the frontier until its article is emitted."""
         self._discovered.setdefault(article_id, url)
 
-    def note_superseded(self, article_id: str) -> None:
-        """A link whose article is kept under another id (another edition's page): it leaves the frontier."""
-        self._superseded.add(article_id)
+    def note_superseded(self, article_id: str, kept_as: str) -> None:
+        """A link whose article is kept under another id (another edition's page): it leaves the
+        frontier, and later runs know it for that article."""
+        self._superseded[article_id] = kept_as
+
+    def kept_as(self, article_id: str) -> str | None:
+        """The id an earlier run found this link's article kept under, when it is held by it."""
+        state = self._state(article_id)
+        other = state.kept_as if state is not None else None
+        return other if other is not None and self.is_held(other) else None
 
     def note_related_followed(self, article_id: str, url: str, followed: bool) -> None:
         """Whether an article's related list was followed; one that was not (too many hops from a
@@ -215,7 +222,7 @@ class CrawlState:
             return
         discovered, self._discovered = self._discovered, {}
         unexpanded, self._unexpanded = self._unexpanded, {}
-        superseded, self._superseded = self._superseded, set()
+        superseded, self._superseded = self._superseded, {}
         changes = StateChanges(
             emitted={}, fetched={}, discovered=discovered, unexpanded=unexpanded, superseded=superseded
         )

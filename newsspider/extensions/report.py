@@ -210,6 +210,7 @@ class RunReport:
         articles_found = sum(v for k, v in stats.items() if k.startswith("newsspider/requests/article/"))
         # Held articles, and sitemaps unchanged since a finished run read them in full, are found too.
         articles_found += stats.get("newsspider/links/held_article", 0) + stats.get("newsspider/sitemaps/unchanged", 0)
+        articles_found += stats.get("newsspider/links/other_edition_held", 0)
         if starts and not articles_found and len(failed_starts) < len(starts):
             # The starts answered, yet nothing on them led to an article of the site: a feed of
             # another site's links, a sitemap of pages only, an index whose sitemaps all failed.

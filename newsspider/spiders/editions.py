@@ -41,7 +41,7 @@ class Editions:
             # run killed now fetches the article's home page next time, and this page no more.
             self.crawl_state.note_discovered(home.article_id, self.site.article_url(url, parsed=home))
             if own is not None:
-                self.crawl_state.note_superseded(own.article_id)
+                self.crawl_state.note_superseded(own.article_id, home.article_id)
             self.crawl_state.commit_discovered()
         if self.crawl_state is None or self.crawl_state.emitted_state(home.article_id) is None:
             self._edition_fallbacks[home.article_id] = response.url
@@ -50,6 +50,14 @@ class Editions:
             url, meta.get("via", "start"), meta.get("depth_hops", 0), meta.get("start_url"), read=(url, home)
         ):
             yield from self._first_in_line(request)
+
+    def _kept_elsewhere(self, article_id: str) -> bool:
+        """An earlier run read this id's page in the other edition's, and holds the article there:
+        the link is not fetched again."""
+        if self.crawl_state is None or self.site.edition_links is None or self.crawl_state.kept_as(article_id) is None:
+            return False
+        self._count("links/other_edition_held")
+        return True
 
     def _home_edition_read(self, article_id: str) -> None:
         """The article's page gave its record: the other edition's page is not needed."""
@@ -67,7 +75,7 @@ class Editions:
         if self.crawl_state is not None and other_parsed is not None:
             # Kept under the other edition's id: in the frontier until emitted, in the failed page's stead.
             self.crawl_state.note_discovered(other_parsed.article_id, other)
-            self.crawl_state.note_superseded(parsed.article_id)
+            self.crawl_state.note_superseded(parsed.article_id, other_parsed.article_id)
             self.crawl_state.commit_discovered()
         meta = request.meta
         kept = self._article_request(other, meta.get("via", "start"), meta.get("depth_hops", 0), meta.get("start_url"))

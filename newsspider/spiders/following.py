@@ -145,6 +145,8 @@ class Following:
                     self._count("links/expanded_from_run")
                     yield from self._follow_related(article_id, url, closer, depth)
                 return
+        if self._kept_elsewhere(article_id):
+            return
         if self._holds(article_id):
             if (
                 via in ("listing", "start", "feed")

@@ -34,6 +34,8 @@ class ArticleState:
     # Its related list was not followed (reached too many related hops from a listing): a run that
     # finds it on a listing fetches it again to follow that list.
     unexpanded: bool = False
+    # The id the article is kept under, when this id is another edition's page of it (see superseded).
+    kept_as: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,9 @@ class StateChanges:
     fetched: dict[str, tuple[str, str]]  # article id -> (url, when)
     discovered: dict[str, str]  # article id -> url, links to articles not held yet
     unexpanded: dict[str, tuple[str, bool]] = field(default_factory=dict)  # article id -> (url, flag)
-    # Links that leave the frontier unemitted: the same article, kept under another id (an edition's).
-    superseded: set[str] = field(default_factory=set)
+    # Links that leave the frontier unemitted, the same article being kept under another id (another
+    # edition's page of it): id -> that id, remembered so that later runs need not fetch this page again.
+    superseded: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> StateChanges:

@@ -54,6 +54,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE sitemaps (
         spider text NOT NULL, url text NOT NULL, lastmod text NOT NULL, PRIMARY KEY (spider, url));
     """,
+    "ALTER TABLE articles ADD COLUMN kept_as text;",
 )
 _MIGRATION_LOCK = 0x6E657773  # pg_advisory_xact_lock key: "news"
 
@@ -135,7 +136,7 @@ class PostgresStateStore(StateStore):
         def work(db: psycopg.Connection) -> dict[str, ArticleState]:
             rows = db.execute(
                 "SELECT article_id, canonical_url, content_hash, version, first_seen, last_seen, last_fetched,"
-                " first_emitted, unexpanded FROM articles WHERE spider = %s AND article_id = ANY(%s)",
+                " first_emitted, unexpanded, kept_as FROM articles WHERE spider = %s AND article_id = ANY(%s)",
                 (spider, ids),
             )
             return {row[0]: ArticleState(*row) for row in rows}
@@ -170,7 +171,13 @@ class PostgresStateStore(StateStore):
                     " ON CONFLICT DO NOTHING",
                     (spider, article_id, url, now, spider, article_id),
                 )
-            for article_id in sorted(changes.superseded):
+            for article_id, kept_as in sorted(changes.superseded.items()):
+                db.execute(
+                    "INSERT INTO articles (spider, article_id, first_seen, last_seen, kept_as)"
+                    " VALUES (%s, %s, %s, %s, %s)"
+                    " ON CONFLICT (spider, article_id) DO UPDATE SET kept_as = excluded.kept_as",
+                    (spider, article_id, now, now, kept_as),
+                )
                 db.execute("DELETE FROM frontier WHERE spider = %s AND article_id = %s", (spider, article_id))
 
         self._call(work)

@@ -40,7 +40,7 @@ class SqliteStateStore(StateStore):
     CREATE TABLE IF NOT EXISTS articles (
         spider TEXT NOT NULL, article_id TEXT NOT NULL, canonical_url TEXT, content_hash TEXT,
         version INTEGER NOT NULL DEFAULT 0, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
-        last_fetched TEXT, first_emitted TEXT, unexpanded INTEGER NOT NULL DEFAULT 0,
+        last_fetched TEXT, first_emitted TEXT, unexpanded INTEGER NOT NULL DEFAULT 0, kept_as TEXT,
         PRIMARY KEY (spider, article_id));
     CREATE TABLE IF NOT EXISTS frontier (
         spider TEXT NOT NULL, article_id TEXT NOT NULL, url TEXT NOT NULL, discovered TEXT NOT NULL,
@@ -73,6 +73,8 @@ class SqliteStateStore(StateStore):
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
         if "unexpanded" not in columns:  # a state written before the column existed
             self.db.execute("ALTER TABLE articles ADD COLUMN unexpanded INTEGER NOT NULL DEFAULT 0")
+        if "kept_as" not in columns:
+            self.db.execute("ALTER TABLE articles ADD COLUMN kept_as TEXT")
 
     def lock(self, spider: str, holder: RunHolder) -> None:
         """An OS lock (``flock``) on ``<state>.<spider>.lock``: the kernel drops it when the
@@ -115,12 +117,12 @@ class SqliteStateStore(StateStore):
             chunk = ids[start : start + 500]
             rows = self.db.execute(
                 "SELECT article_id, canonical_url, content_hash, version, first_seen, last_seen, last_fetched,"
-                " first_emitted, unexpanded"
+                " first_emitted, unexpanded, kept_as"
                 f" FROM articles WHERE spider = ? AND article_id IN ({','.join('?' * len(chunk))})",
                 [spider, *chunk],
             )
             for row in rows:
-                found[row[0]] = ArticleState(*row[:-1], unexpanded=bool(row[-1]))
+                found[row[0]] = ArticleState(*row[:-2], unexpanded=bool(row[-2]), kept_as=row[-1])
         return found
 
     @_named_errors
@@ -161,6 +163,12 @@ class SqliteStateStore(StateStore):
                 )
             # A link leaves the frontier when its article is emitted: a page fetched whose record
             # was then lost (a failed write, an invalid page) is tried again by the next run.
+            for article_id, kept_as in sorted(changes.superseded.items()):
+                self.db.execute(
+                    "INSERT INTO articles (spider, article_id, first_seen, last_seen, kept_as) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (spider, article_id) DO UPDATE SET kept_as = excluded.kept_as",
+                    (spider, article_id, now, now, kept_as),
+                )
             gone = [*changes.emitted, *sorted(changes.superseded)]
             self.db.executemany("DELETE FROM frontier WHERE spider = ? AND article_id = ?", [(spider, a) for a in gone])
 
