@@ -147,6 +147,14 @@ def test_front_page_links_are_read_as_the_page_shows_them() -> None:
     assert RFI.start_kind("https://www.rfi.fr/cn/rss") == "feed"
 
 
+def test_sitemaps_of_other_languages_and_of_no_articles_are_skipped() -> None:
+    skipped = ("/fr/sitemap.xml", "/en/sitemaps/articles-2025.xml.gz", "/pt-br/sitemap.xml")
+    assert all(RFI.sitemap_skip_re.search(path) for path in skipped)
+    assert RFI.sitemap_skip_re.search("/cn/sitemap-keywords.xml")  # keyword pages: no article
+    kept = ("/sitemap.xml", "/cn/sitemap-articles-1.xml.gz", "/tw/sitemap-articles-2.xml")
+    assert not any(RFI.sitemap_skip_re.search(path) for path in kept)
+
+
 def test_the_docs_show_the_whole_site_file() -> None:
     readme = (PROJECT / "docs" / "sites.md").read_text("utf-8")
     shown = readme.split("<!-- rfi.py -->\n```python\n", 1)[1].split("```\n<!-- /rfi.py -->", 1)[0]

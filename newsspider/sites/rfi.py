@@ -63,7 +63,11 @@ FEED_PATH_RE = re.compile(r"/(?:rss|feed|atom)/?$|\.(?:rss|atom)$", re.I)
 # Assumed: robots.txt names the sitemaps; this index is fetched when it names none.
 SITEMAP_INDEX_PATH = "/sitemap.xml"
 SITEMAP_PATH_RE = re.compile(r"sitemap[^/]*\.xml(?:\.gz)?$", re.I)
-SITEMAP_SKIP_RE = re.compile(r"sitemap[^/]*(?:author|tag|keyword|video|podcast)[^/]*\.xml(?:\.gz)?$", re.I)
+# Assumed too: robots.txt of www.rfi.fr names every language's sitemaps, each under its language's path
+# (/fr/, /en/, /br/...): only the Chinese editions' are read.
+SITEMAP_SKIP_RE = re.compile(
+    r"sitemap[^/]*(?:author|tag|keyword|video|podcast)[^/]*\.xml(?:\.gz)?$|^/(?!cn/|tw/)[a-z]{2}(?:-[a-z]+)?/", re.I
+)
 
 
 def _has_class(name: str) -> str:
