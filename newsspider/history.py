@@ -9,7 +9,6 @@ stays small in memory; a report it cannot read is named on stderr and counted, n
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsspider import sites
+from newsspider.cli import Parser, at_least
 from newsspider.errors import BadInput
 from newsspider.historypage import page
 
@@ -101,26 +101,11 @@ def table(rows: list[dict[str, Any]]) -> str:
     )
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise BadInput(message)
-
-
-def count(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(
-        prog="python -m newsspider runs",
-        description="The history of a spider's runs, from their reports, newest first.",
-    )
+    parser = Parser("runs", "The history of a spider's runs, from their reports, newest first.")
     parser.add_argument("--spider", default="bannedbook", choices=SPIDERS, help="whose runs (default: bannedbook)")
     parser.add_argument("--input", type=Path, help="the folder of the runs' reports (default: output/<spider>/)")
-    parser.add_argument("--last", type=count, help="only the newest N runs")
+    parser.add_argument("--last", type=at_least(1), help="only the newest N runs")
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="one JSON object per run, for scripts")
     shown.add_argument("--html", type=Path, metavar="FILE", help="write one self-contained page with plots of the runs")

@@ -12,7 +12,6 @@ damage that may have cost a record fails the run too (exit 3); a refusal is one 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -33,6 +32,7 @@ from newsspider import config, sites
 from newsspider.archive.editions import Editions
 from newsspider.archive.inputs import check_output, warc_files
 from newsspider.archive.reader import Damaged, DamagedRecord, Located, index, response_at
+from newsspider.cli import Parser, at_least
 from newsspider.errors import BadInput
 from newsspider.meter import Meter, Phase
 from newsspider.sites import Site
@@ -205,19 +205,12 @@ def _plan(files: list[Path], site: Site, phase: Phase) -> tuple[list[Task], Coun
     return tasks, counts, unknown
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise BadInput(message)  # one line, as every refusal
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(
-        prog="python -m newsspider reextract", description="Rebuild records from archived pages, with no network."
-    )
+    parser = Parser("reextract", "Rebuild records from archived pages, with no network.")
     parser.add_argument("warc", nargs="+", help="WARC files, or folders of them")
     parser.add_argument("-o", "--output", required=True, type=Path, help="the JSON Lines file to write (replaced)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="a setting, as -s")
-    parser.add_argument("--jobs", type=_jobs, default=0, help="processes (default, or 0: one per core)")
+    parser.add_argument("--jobs", type=at_least(0), default=0, help="processes (default, or 0: one per core)")
     parser.add_argument("--spider", default="bannedbook", choices=sites.names(), help="whose loader reads the pages")
     started = time.monotonic()
     try:
@@ -371,16 +364,6 @@ def _summary(counts: Counter[str], files: int, output: Path, seconds: float, job
         f"damaged members: {group('damaged/')}; "
         f"{seconds:.1f} s, {counts['fetches_read'] / seconds if seconds else 0:.0f} pages/s on {jobs} process(es)"
     )
-
-
-def _jobs(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return number
 
 
 def _usable_cores() -> set[int]:

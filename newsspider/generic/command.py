@@ -28,6 +28,7 @@ from scrapy.http import HtmlResponse, Response
 from newsspider import config, sites
 from newsspider.archive.reader import DamagedRecord, Located, index, response_at, warc_problem
 from newsspider.archive.reextract import site_settings
+from newsspider.cli import Parser
 from newsspider.errors import BadInput
 from newsspider.generic.extract import generic_article
 from newsspider.loaders import fetched_at, load_article
@@ -51,11 +52,6 @@ class _Crawler:
 
         self.settings = settings
         self.stats = MemoryStatsCollector(self)  # type: ignore[arg-type]
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise BadInput(message)
 
 
 def site_for(url: str | None) -> Site | None:
@@ -149,9 +145,8 @@ def _downloaded(response: Response) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(
-        prog="python -m newsspider extract",
-        description="Records from saved pages (.html, .html.gz, WARC files), one JSON line per article page.",
+    parser = Parser(
+        "extract", "Records from saved pages (.html, .html.gz, WARC files), one JSON line per article page."
     )
     parser.add_argument("files", nargs="+", type=Path, help=".html, .html.gz or WARC files")
     parser.add_argument("--url", help="the page's URL (one page): chooses the site, and resolves its links")
