@@ -77,11 +77,9 @@ class Editions:
             self.crawl_state.note_discovered(other_parsed.article_id, other)
             self.crawl_state.note_superseded(parsed.article_id, other_parsed.article_id)
             self.crawl_state.commit_discovered()
-        meta = request.meta
-        kept = self._article_request(other, meta.get("via", "start"), meta.get("depth_hops", 0), meta.get("start_url"))
+        kept = self._instead_of(request, other)
         kept.meta[EDITION_KEPT] = True
-        # Its id was requested already (this page was fetched): a filter keyed by it must let it through.
-        return kept.replace(dont_filter=True)
+        return kept
 
 
 def _meta(response: Response) -> dict:

@@ -57,17 +57,17 @@ class Failures:
             self.logger.warning("Article unreachable: %s (%s)", request.url, reason)
             return
         self._count("requests/article/fallback_traditional")
+        yield from self._first_in_line(self._instead_of(request, mirror))
+
+    def _instead_of(self, request: scrapy.Request, url: str) -> scrapy.Request:
+        """A request for another page of the article ``request`` was for, found as it was (how, how
+        deep, from which start, the feed's time)."""
         meta = request.meta
-        fallback = self._article_request(
-            mirror,
-            meta.get("via", "start"),
-            meta.get("depth_hops", 0),
-            meta.get("start_url"),
-        )
+        other = self._article_request(url, meta.get("via", "start"), meta.get("depth_hops", 0), meta.get("start_url"))
         if "listed_time" in meta:
-            fallback.meta["listed_time"] = meta["listed_time"]
+            other.meta["listed_time"] = meta["listed_time"]
         # The same article as the page that failed: a duplicate filter keyed by article id must let it through.
-        yield from self._first_in_line(fallback.replace(dont_filter=True))
+        return other.replace(dont_filter=True)
 
     def _first_in_line(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
         """Another page for an article whose page failed: first in line, within the queue's bound."""
